@@ -1,0 +1,19 @@
+package dev.quiesce.cdi;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Fired synchronously after every target of an operation has thawed, with the freeze
+ * window the coordinator measured (SPEC.md C4). Observers run in {@code @Priority}
+ * order; one that throws is logged and does not undo the snapshot.
+ *
+ * @param operation    the snapshot (or snapshot set) name
+ * @param targets      the targets that thawed
+ * @param freezeWindow from the first freeze completing to the last thaw
+ */
+public record Thawed(String operation, List<String> targets, Duration freezeWindow) {
+    public Thawed {
+        targets = List.copyOf(targets);
+    }
+}

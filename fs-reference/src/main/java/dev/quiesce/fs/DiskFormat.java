@@ -1,0 +1,531 @@
+package dev.quiesce.fs;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The Dusk on-disk format: every bit of packing and every validity check of a block read
+ * from the device lives here. All integers are big-endian. FORMAT.md beside this class
+ * says the same, field by field.
+ *
+ * <h2>Common header (every block except data blocks)</h2>
+ * <pre>
+ *  0 u32 magic      'DSUP' superblock, 'DNOD' tree node, 'DLOG' log block, 'DBMP' bitmap block
+ *  4 u32 crc32c     CRC32C of the whole block with these 4 bytes taken as zero
+ *  8 u64 volumeId   random number chosen at format; a block of another volume is rejected
+ * 16 u64 seq        the commit (delta) that wrote the block
+ * 24 ...            type-specific, up to 32 bytes of header in all
+ * </pre>
+ *
+ * <h2>Superblock (blocks 0 and 1; commit {@code seq} goes to block {@code seq & 1})</h2>
+ * <pre>
+ * 24 u32 version (1)        28 u32 blockSize          32 u64 blockCount
+ * 40 u64 itable root        48 u64 itable root seq
+ * 56 u64 orphan root        64 u64 orphan root seq
+ * 72 u64 bitmap root        80 u64 bitmap root seq
+ * 88 u64 log head (newest log block, 0 none)          96 u32 log block count  100 u32 zero
+ * 104 u64 rollup number     112 u64 next inode number  120 u64 inodes in use
+ * 128 u64 free blocks after this commit               136 u64 free blocks in the bitmap file
+ * </pre>
+ *
+ * <h2>Tree node</h2>
+ * <pre>
+ * 24 u8 level (0 = leaf)  25 u8 tree kind  26 u16 entry count  28 u32 zero
+ * 32 leaf entries:  u64 key, u16 value length, value bytes (repeated)
+ *    index entries: u64 key, u64 child block, u64 child seq (repeated); the first
+ *    child covers every key below the second key
+ * </pre>
+ * Tree kinds and their leaf values: 1 inode table (key inode number, value inode record),
+ * 2 directory (key name hash, value bucket of entries), 3 file extents (key logical block,
+ * value extent), 4 orphans (key inode number, empty value), 5 bitmap file extents.
+ *
+ * <h2>Log block</h2>
+ * <pre>
+ * 24 u64 previous log block (0 = first of the chain)  32 u32 bytes of records  36 u32 record count
+ * 40 records: u8 type then fixed fields:
+ *    1 BALLOC u64 block u32 count   2 BFREE u64 block u32 count   3 REDIRECT u64 old u64 new
+ *    4 ORPHAN_ADD u64 inode         5 ORPHAN_DEL u64 inode        6 UNIFY u64 rollup number
+ *    7 FREEBLOCKS u64 count
+ * </pre>
+ *
+ * <h2>Bitmap block</h2>
+ * <pre>
+ * 24 u64 page index   32 bits: bit (b % 8) of byte (b / 8) is block pageIndex * bitsPerPage + b
+ * </pre>
+ *
+ * <h2>Values</h2>
+ * Inode record (64 bytes): u8 type, u8 zero, u16 mode, u32 links, u64 size, u64 mtime,
+ * u64 ctime, u64 parent, u64 tree root, u64 tree root seq, u64 entries.
+ * Extent (12 bytes): u64 physical block, u32 block count.
+ * Directory bucket: repeated {u8 name length, name (UTF-8), u64 inode, u8 type}.
+ */
+final class DiskFormat {
+    static final int HEADER = 32;
+    static final int LOG_HEADER = 40;
+    static final int INDEX_ENTRY = 24;
+    static final int INODE_RECORD = 64;
+    static final int EXTENT = 12;
+    static final int VERSION = 1;
+    static final int MAX_NAME = 255;
+
+    static final int MAGIC_SUPER = 0x44535550;
+    static final int MAGIC_NODE = 0x444E4F44;
+    static final int MAGIC_LOG = 0x444C4F47;
+    static final int MAGIC_BITMAP = 0x44424D50;
+
+    static final int KIND_ITABLE = 1;
+    static final int KIND_DIR = 2;
+    static final int KIND_EXTENTS = 3;
+    static final int KIND_ORPHANS = 4;
+    static final int KIND_BITMAP = 5;
+
+    static final int BALLOC = 1;
+    static final int BFREE = 2;
+    static final int REDIRECT = 3;
+    static final int ORPHAN_ADD = 4;
+    static final int ORPHAN_DEL = 5;
+    static final int UNIFY = 6;
+    static final int FREEBLOCKS = 7;
+
+    private DiskFormat() {
+    }
+
+    /** One logical log record; {@code b} is the count or the new block, unused fields 0. */
+    record LogRecord(int type, long a, long b) {
+        @Override
+        public String toString() {
+            return recordName(type) + "(" + a + (type <= REDIRECT ? ", " + b : "") + ")";
+        }
+    }
+
+    /** A decoded log block. */
+    record LogBlock(long block, long seq, long previous, List<LogRecord> records) {
+    }
+
+    /** A decoded inode record. */
+    record InodeRecord(Attrs attrs, TreeRef root) {
+    }
+
+    /** One directory entry in a bucket. */
+    record DirEntry(String name, long inode, FileType type) {
+    }
+
+    static String recordName(int type) {
+        return switch (type) {
+            case BALLOC -> "BALLOC";
+            case BFREE -> "BFREE";
+            case REDIRECT -> "REDIRECT";
+            case ORPHAN_ADD -> "ORPHAN_ADD";
+            case ORPHAN_DEL -> "ORPHAN_DEL";
+            case UNIFY -> "UNIFY";
+            case FREEBLOCKS -> "FREEBLOCKS";
+            default -> "UNKNOWN#" + type;
+        };
+    }
+
+    static int recordSize(int type) {
+        return switch (type) {
+            case BALLOC, BFREE -> 13;
+            case REDIRECT -> 17;
+            case ORPHAN_ADD, ORPHAN_DEL, UNIFY, FREEBLOCKS -> 9;
+            default -> -1;
+        };
+    }
+
+    static int leafEntrySize(byte[] value) {
+        return 10 + value.length;
+    }
+
+    static int bitsPerPage(int blockSize) {
+        return (blockSize - HEADER) * 8;
+    }
+
+    // ---- checksums ----
+
+    private static int crc(byte[] b) {
+        CRC32C c = new CRC32C();
+        c.update(b, 0, 4);
+        c.update(new byte[4], 0, 4);
+        c.update(b, 8, b.length - 8);
+        return (int) c.getValue();
+    }
+
+    private static void seal(ByteBuffer b, int magic, long volumeId, long seq) {
+        b.putInt(0, magic);
+        b.putLong(8, volumeId);
+        b.putLong(16, seq);
+        b.putInt(4, crc(b.array()));
+    }
+
+    private static ByteBuffer open(String dev, long block, byte[] b, int magic, String what, long volumeId)
+            throws CorruptFilesystemException {
+        ByteBuffer buf = ByteBuffer.wrap(b);
+        int m = buf.getInt(0);
+        if (m != magic) {
+            throw new CorruptFilesystemException(dev, block, what + ": bad magic 0x" + Integer.toHexString(m)
+                    + ", expected 0x" + Integer.toHexString(magic));
+        }
+        int stored = buf.getInt(4);
+        int actual = crc(b);
+        if (stored != actual) {
+            throw new CorruptFilesystemException(dev, block, what + ": checksum mismatch (stored 0x"
+                    + Integer.toHexString(stored) + ", computed 0x" + Integer.toHexString(actual) + ")");
+        }
+        if (volumeId != 0 && buf.getLong(8) != volumeId) {
+            throw new CorruptFilesystemException(dev, block, what + ": belongs to volume "
+                    + Long.toHexString(buf.getLong(8)) + ", not " + Long.toHexString(volumeId));
+        }
+        return buf;
+    }
+
+    // ---- superblock ----
+
+    static byte[] encodeSuperblock(Superblock s) {
+        ByteBuffer b = ByteBuffer.allocate(s.blockSize());
+        b.putInt(24, VERSION).putInt(28, s.blockSize()).putLong(32, s.blockCount());
+        b.putLong(40, s.itable().block()).putLong(48, s.itable().seq());
+        b.putLong(56, s.orphans().block()).putLong(64, s.orphans().seq());
+        b.putLong(72, s.bitmap().block()).putLong(80, s.bitmap().seq());
+        b.putLong(88, s.logHead()).putInt(96, s.logCount());
+        b.putLong(104, s.rollup()).putLong(112, s.nextInode()).putLong(120, s.inodeCount());
+        b.putLong(128, s.freeBlocks()).putLong(136, s.freeAtRollup());
+        seal(b, MAGIC_SUPER, s.volumeId(), s.seq());
+        return b.array();
+    }
+
+    static Superblock decodeSuperblock(String dev, long block, byte[] data, long deviceBlocks)
+            throws CorruptFilesystemException {
+        ByteBuffer b = open(dev, block, data, MAGIC_SUPER, "superblock", 0);
+        int version = b.getInt(24);
+        if (version != VERSION) {
+            throw new CorruptFilesystemException(dev, block, "superblock: unsupported format version " + version);
+        }
+        int blockSize = b.getInt(28);
+        if (blockSize != data.length) {
+            throw new CorruptFilesystemException(dev, block, "superblock: block size " + blockSize
+                    + " differs from the device's " + data.length);
+        }
+        long blockCount = b.getLong(32);
+        if (blockCount < Dusk.MIN_BLOCKS || blockCount > deviceBlocks) {
+            throw new CorruptFilesystemException(dev, block, "superblock: volume of " + blockCount
+                    + " blocks does not fit the device's " + deviceBlocks);
+        }
+        Superblock s = new Superblock(b.getLong(8), b.getLong(16), blockSize, blockCount,
+                new TreeRef(b.getLong(40), b.getLong(48)), new TreeRef(b.getLong(56), b.getLong(64)),
+                new TreeRef(b.getLong(72), b.getLong(80)), b.getLong(88), b.getInt(96), b.getLong(104),
+                b.getLong(112), b.getLong(120), b.getLong(128), b.getLong(136));
+        for (long p : new long[] {s.itable().block(), s.orphans().block(), s.bitmap().block(), s.logHead()}) {
+            if (p != 0 && (p < 2 || p >= blockCount)) {
+                throw new CorruptFilesystemException(dev, block, "superblock: pointer to block " + p
+                        + " outside 2.." + (blockCount - 1));
+            }
+        }
+        if (s.bitmap().isEmpty() || s.logCount() < 0 || (s.logCount() == 0) != (s.logHead() == 0)
+                || s.freeBlocks() < 0 || s.freeBlocks() > blockCount || s.nextInode() < 2) {
+            throw new CorruptFilesystemException(dev, block, "superblock: inconsistent fields " + s);
+        }
+        return s;
+    }
+
+    // ---- tree nodes ----
+
+    static byte[] encodeNode(Node n, int kind, long volumeId, long seq, int blockSize) {
+        if (n.bytes > blockSize) {
+            throw new IllegalStateException("node of " + n.bytes + " bytes does not fit a block of " + blockSize);
+        }
+        ByteBuffer b = ByteBuffer.allocate(blockSize);
+        b.put(24, (byte) n.level).put(25, (byte) kind).putShort(26, (short) n.count);
+        b.position(HEADER);
+        for (int i = 0; i < n.count; i++) {
+            b.putLong(n.keys[i]);
+            if (n.level == 0) {
+                b.putShort((short) n.values[i].length).put(n.values[i]);
+            } else {
+                b.putLong(n.childBlocks[i]).putLong(n.childSeqs[i]);
+            }
+        }
+        seal(b, MAGIC_NODE, volumeId, seq);
+        return b.array();
+    }
+
+    /**
+     * Decodes a node and checks it against what its parent says: seq, level (-1 for a
+     * root, whose level is unknown) and tree kind; keys strictly increasing and inside
+     * {@code [low, high)}; children inside the volume.
+     */
+    static Node decodeNode(String dev, long block, byte[] data, long volumeId, long expectedSeq,
+                           int expectedLevel, int kind, long blockCount) throws CorruptFilesystemException {
+        ByteBuffer b = open(dev, block, data, MAGIC_NODE, "tree node", volumeId);
+        long seq = b.getLong(16);
+        if (seq != expectedSeq) {
+            throw new CorruptFilesystemException(dev, block, "tree node: written by commit " + seq
+                    + " but its parent expects commit " + expectedSeq + " (stale or misdirected write)");
+        }
+        int level = b.get(24) & 0xFF;
+        int k = b.get(25) & 0xFF;
+        int count = b.getShort(26) & 0xFFFF;
+        if (k != kind) {
+            throw new CorruptFilesystemException(dev, block, "tree node: of kind " + k + ", expected " + kind);
+        }
+        if (expectedLevel >= 0 ? level != expectedLevel : level > 32) {
+            throw new CorruptFilesystemException(dev, block, "tree node: level " + level
+                    + (expectedLevel >= 0 ? ", expected " + expectedLevel : " is impossible"));
+        }
+        Node n = level == 0 ? Node.leaf() : Node.index(level);
+        b.position(HEADER);
+        long previous = -1;
+        for (int i = 0; i < count; i++) {
+            if (b.remaining() < (level == 0 ? 10 : INDEX_ENTRY)) {
+                throw new CorruptFilesystemException(dev, block, "tree node: entry " + i + " of " + count
+                        + " runs past the end of the block");
+            }
+            long key = b.getLong();
+            if (key < 0 || key <= previous) {
+                throw new CorruptFilesystemException(dev, block, "tree node: key " + key + " at entry " + i
+                        + " is not above the previous key " + previous);
+            }
+            previous = key;
+            if (level == 0) {
+                int len = b.getShort() & 0xFFFF;
+                if (len > b.remaining()) {
+                    throw new CorruptFilesystemException(dev, block, "tree node: value of entry " + i
+                            + " has length " + len + " past the end of the block");
+                }
+                byte[] v = new byte[len];
+                b.get(v);
+                n.insertLeaf(i, key, v);
+            } else {
+                long child = b.getLong();
+                long childSeq = b.getLong();
+                if (child < 2 || child >= blockCount) {
+                    throw new CorruptFilesystemException(dev, block, "tree node: child pointer " + child
+                            + " at entry " + i + " outside the volume");
+                }
+                n.ensureCapacity(i + 1);
+                n.keys[i] = key;
+                n.childBlocks[i] = child;
+                n.childSeqs[i] = childSeq;
+                n.count++;
+                n.bytes += INDEX_ENTRY;
+            }
+        }
+        if (count == 0 && level > 0) {
+            throw new CorruptFilesystemException(dev, block, "tree node: index node without children");
+        }
+        n.block = block;
+        n.seq = seq;
+        return n;
+    }
+
+    // ---- log blocks ----
+
+    /** How many whole records of {@code records}, from {@code from}, fit one log block. */
+    static int recordsFitting(List<LogRecord> records, int from, int blockSize) {
+        int used = LOG_HEADER;
+        int i = from;
+        while (i < records.size() && used + recordSize(records.get(i).type()) <= blockSize) {
+            used += recordSize(records.get(i).type());
+            i++;
+        }
+        return i - from;
+    }
+
+    static byte[] encodeLog(List<LogRecord> records, long previous, long volumeId, long seq, int blockSize) {
+        ByteBuffer b = ByteBuffer.allocate(blockSize);
+        b.putLong(24, previous);
+        b.position(LOG_HEADER);
+        for (LogRecord r : records) {
+            b.put((byte) r.type());
+            switch (r.type()) {
+                case BALLOC, BFREE -> b.putLong(r.a()).putInt((int) r.b());
+                case REDIRECT -> b.putLong(r.a()).putLong(r.b());
+                default -> b.putLong(r.a());
+            }
+        }
+        b.putInt(32, b.position() - LOG_HEADER).putInt(36, records.size());
+        seal(b, MAGIC_LOG, volumeId, seq);
+        return b.array();
+    }
+
+    static LogBlock decodeLog(String dev, long block, byte[] data, long volumeId, long blockCount)
+            throws CorruptFilesystemException {
+        ByteBuffer b = open(dev, block, data, MAGIC_LOG, "log block", volumeId);
+        long previous = b.getLong(24);
+        int used = b.getInt(32);
+        int count = b.getInt(36);
+        if (used < 0 || used > data.length - LOG_HEADER || count < 0 || count > used) {
+            throw new CorruptFilesystemException(dev, block, "log block: " + count + " records in "
+                    + used + " bytes do not fit the block");
+        }
+        if (previous != 0 && (previous < 2 || previous >= blockCount)) {
+            throw new CorruptFilesystemException(dev, block, "log block: previous block " + previous
+                    + " outside the volume");
+        }
+        List<LogRecord> records = new ArrayList<>(count);
+        b.position(LOG_HEADER);
+        int end = LOG_HEADER + used;
+        for (int i = 0; i < count; i++) {
+            if (b.position() >= end) {
+                throw new CorruptFilesystemException(dev, block, "log block: record " + i + " past the used bytes");
+            }
+            int type = b.get() & 0xFF;
+            int size = recordSize(type);
+            if (size < 0) {
+                throw new CorruptFilesystemException(dev, block, "log block: unknown record type " + type
+                        + " at record " + i);
+            }
+            if (b.position() - 1 + size > end) {
+                throw new CorruptFilesystemException(dev, block, "log block: record " + i + " runs past the used bytes");
+            }
+            long a = b.getLong();
+            long v = switch (type) {
+                case BALLOC, BFREE -> b.getInt() & 0xFFFFFFFFL;
+                case REDIRECT -> b.getLong();
+                default -> 0;
+            };
+            records.add(new LogRecord(type, a, v));
+        }
+        if (b.position() != end) {
+            throw new CorruptFilesystemException(dev, block, "log block: " + (end - b.position())
+                    + " bytes after the last record");
+        }
+        return new LogBlock(block, b.getLong(16), previous, records);
+    }
+
+    // ---- bitmap blocks ----
+
+    static byte[] encodeBitmap(byte[] bits, long page, long volumeId, long seq, int blockSize) {
+        ByteBuffer b = ByteBuffer.allocate(blockSize);
+        b.putLong(24, page);
+        b.put(HEADER, bits, 0, blockSize - HEADER);
+        seal(b, MAGIC_BITMAP, volumeId, seq);
+        return b.array();
+    }
+
+    static byte[] decodeBitmap(String dev, long block, byte[] data, long volumeId, long page)
+            throws CorruptFilesystemException {
+        ByteBuffer b = open(dev, block, data, MAGIC_BITMAP, "bitmap block", volumeId);
+        if (b.getLong(24) != page) {
+            throw new CorruptFilesystemException(dev, block, "bitmap block: holds page " + b.getLong(24)
+                    + " but the bitmap file maps page " + page + " here");
+        }
+        byte[] bits = new byte[data.length - HEADER];
+        b.get(HEADER, bits);
+        return bits;
+    }
+
+    // ---- values ----
+
+    static byte[] encodeInode(Attrs a, TreeRef root) {
+        ByteBuffer b = ByteBuffer.allocate(INODE_RECORD);
+        b.put((byte) a.type().code()).put((byte) 0).putShort((short) a.mode()).putInt(a.nlink());
+        b.putLong(a.size()).putLong(a.mtime()).putLong(a.ctime()).putLong(a.parent());
+        b.putLong(root.block()).putLong(root.seq()).putLong(a.entries());
+        return b.array();
+    }
+
+    static InodeRecord decodeInode(String dev, long block, long inode, byte[] v, long blockCount)
+            throws CorruptFilesystemException {
+        if (v.length != INODE_RECORD) {
+            throw new CorruptFilesystemException(dev, block, "inode " + inode + ": record of " + v.length
+                    + " bytes, expected " + INODE_RECORD);
+        }
+        ByteBuffer b = ByteBuffer.wrap(v);
+        FileType type = FileType.ofCode(b.get() & 0xFF);
+        b.get();
+        int mode = b.getShort() & 0xFFFF;
+        int nlink = b.getInt();
+        long size = b.getLong();
+        long mtime = b.getLong();
+        long ctime = b.getLong();
+        long parent = b.getLong();
+        TreeRef root = new TreeRef(b.getLong(), b.getLong());
+        long entries = b.getLong();
+        if (type == null || nlink < 0 || size < 0 || entries < 0
+                || (root.block() != 0 && (root.block() < 2 || root.block() >= blockCount))) {
+            throw new CorruptFilesystemException(dev, block, "inode " + inode + ": invalid record (type "
+                    + v[0] + ", links " + nlink + ", size " + size + ", root " + root.block() + ")");
+        }
+        return new InodeRecord(new Attrs(type, mode, nlink, size, mtime, ctime, parent, entries), root);
+    }
+
+    static byte[] encodeExtent(long physical, long count) {
+        return ByteBuffer.allocate(EXTENT).putLong(physical).putInt((int) count).array();
+    }
+
+    static long extentPhysical(byte[] v) {
+        return ByteBuffer.wrap(v).getLong(0);
+    }
+
+    static long extentCount(byte[] v) {
+        return ByteBuffer.wrap(v).getInt(8) & 0xFFFFFFFFL;
+    }
+
+    static void checkExtent(String dev, long block, long key, byte[] v, long blockCount)
+            throws CorruptFilesystemException {
+        if (v.length != EXTENT) {
+            throw new CorruptFilesystemException(dev, block, "extent at " + key + ": value of " + v.length + " bytes");
+        }
+        long p = extentPhysical(v);
+        long n = extentCount(v);
+        if (n == 0 || p < 2 || p + n > blockCount || key + n < key) {
+            throw new CorruptFilesystemException(dev, block, "extent at " + key + ": blocks " + p + "+" + n
+                    + " outside the volume");
+        }
+    }
+
+    static byte[] encodeBucket(List<DirEntry> entries) {
+        int size = 0;
+        for (DirEntry e : entries) {
+            size += 10 + utf8(e.name()).length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(size);
+        for (DirEntry e : entries) {
+            byte[] name = utf8(e.name());
+            b.put((byte) name.length).put(name).putLong(e.inode()).put((byte) e.type().code());
+        }
+        return b.array();
+    }
+
+    static List<DirEntry> decodeBucket(String dev, long block, byte[] v) throws CorruptFilesystemException {
+        List<DirEntry> out = new ArrayList<>(1);
+        ByteBuffer b = ByteBuffer.wrap(v);
+        while (b.hasRemaining()) {
+            int len = b.get() & 0xFF;
+            if (len == 0 || b.remaining() < len + 9) {
+                throw new CorruptFilesystemException(dev, block, "directory entry of name length " + len
+                        + " runs past its bucket");
+            }
+            byte[] name = new byte[len];
+            b.get(name);
+            long inode = b.getLong();
+            FileType type = FileType.ofCode(b.get() & 0xFF);
+            if (type == null || inode < 1) {
+                throw new CorruptFilesystemException(dev, block, "directory entry '"
+                        + new String(name, StandardCharsets.UTF_8) + "': invalid inode " + inode + " or type");
+            }
+            out.add(new DirEntry(new String(name, StandardCharsets.UTF_8), inode, type));
+        }
+        return out;
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The directory key of a name: 63 bits of FNV-1a 64 with a final mix. */
+    static long nameHash(String name) {
+        long h = 0xcbf29ce484222325L;
+        for (byte x : utf8(name)) {
+            h ^= x & 0xFF;
+            h *= 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        return h & Long.MAX_VALUE;
+    }
+}

@@ -1,0 +1,415 @@
+package dev.quiesce.fs;
+
+import dev.quiesce.core.freeze.FreezeHolds;
+import dev.quiesce.spi.BlockDevice;
+import dev.quiesce.spi.BlockUsage;
+import dev.quiesce.spi.FreezeException;
+import dev.quiesce.spi.FreezeHandle;
+import dev.quiesce.spi.FreezeRequest;
+import dev.quiesce.spi.FreezeState;
+import dev.quiesce.spi.FreezeTimeoutException;
+import dev.quiesce.spi.Freezable;
+import dev.quiesce.spi.TargetFrozenException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Dusk: a crash-safe, Tux3-style filesystem over any {@link BlockDevice}.
+ *
+ * <h2>Use</h2>
+ * <pre>{@code
+ * BlockDevice dev = new MemoryBlockDevice("vol", 4096, 65536);
+ * Dusk.format(dev);
+ * try (Dusk fs = Dusk.mount(dev, DuskOptions.defaults())) {
+ *     fs.mkdir("/docs");
+ *     fs.writeFile("/docs/a.txt", "hello".getBytes());      // create or replace, then close
+ *     try (DuskFile f = fs.open("/docs/a.txt")) { f.append(ByteBuffer.wrap(more)); f.fsync(); }
+ *     try (FreezeHandle h = fs.freeze(FreezeRequest.of("backup"))) {
+ *         BlockUsage used = h.blockUsage().orElseThrow();      // blocks the frozen image needs
+ *         // cut a snapshot of dev here: it mounts (read-only too) as exactly this state
+ *     }
+ * }
+ * try (Dusk snap = Dusk.mount(snapshotDevice, DuskOptions.defaults().withReadOnly(true))) {
+ *     byte[] a = snap.readFile("/docs/a.txt");
+ * }
+ * FsckReport report = Dusk.fsck(snapshotDevice);               // report.isClean()
+ * }</pre>
+ * Paths are absolute, '/'-separated; names are 1-255 UTF-8 bytes without '/' or NUL.
+ *
+ * <h2>Design</h2>
+ * Every change is bracketed into the current <em>delta</em> ({@link DeltaGate},
+ * {@link Delta}); the front end ({@link Namespace}, {@link FileData}) only changes
+ * caches. A committer thread ({@link Commit}) commits the previous delta while the front
+ * end fills the next: it chooses physical blocks then (delayed allocation), writes every
+ * changed block to a new place (redirect-on-write; only the two alternating superblocks
+ * are written in place), logs allocations, frees, redirects and orphans as compact
+ * records ({@link Log}), flushes, and writes the superblock as the commit point. The
+ * bitmap is a file changed only in cache and written at {@link Rollup}; {@link Replay}
+ * rebuilds it at mount from the last rollup and the log, checking every record. Freed
+ * blocks are reused only after the freeing commit ({@link Allocation}). Pages the
+ * committer is writing are forked, not waited for ({@link BufferFork}). Space is
+ * reserved up front ({@link SpaceAccounting}). The on-disk format is in
+ * {@link DiskFormat} and FORMAT.md.
+ *
+ * <h2>Threading</h2>
+ * All methods are safe for concurrent use. Front-end operations are serialized by one
+ * volume lock; the committer takes it only to swap deltas and publish a commit. fsync
+ * and sync commit the current delta; concurrent ones share one commit.
+ *
+ * <h2>Freezable (SPEC.md F1-F16)</h2>
+ * {@link #freeze} closes the delta gate, waits for changes in flight, commits with a
+ * rollup, flushes, and reports the bitmap as {@link BlockUsage} (F15); reads go on
+ * (F10), changes wait until the last thaw (F16), and a change from the thread holding
+ * the freeze fails with {@link TargetFrozenException} (F11). Hold bookkeeping (F3-F9,
+ * F12, F14) is {@link FreezeHolds}. {@link #close()} of a frozen filesystem is refused
+ * (F13).
+ */
+public final class Dusk implements Freezable, AutoCloseable {
+    static final long MIN_BLOCKS = 64;
+    private static final int WRITE_CHUNK_BLOCKS = 256;
+
+    private final Volume v;
+    private final Commit commit;
+    private final Allocation alloc;
+    private final FreezeHolds holds;
+    private final Replay.Result replay;
+    private volatile boolean closed;
+
+    private Dusk(Volume v, Commit commit, Allocation alloc, Replay.Result replay, FreezeHolds[] slot) {
+        this.v = v;
+        this.commit = commit;
+        this.alloc = alloc;
+        this.replay = replay;
+        this.holds = new FreezeHolds(v.name, new Target());
+        slot[0] = holds;
+    }
+
+    // ---- format, mount, unmount ----
+
+    /** Formats the whole device: an empty root directory and nothing else. */
+    public static void format(BlockDevice device) throws IOException {
+        Format.write(device, device.blockCount(), new SecureRandom().nextLong() | 1);
+    }
+
+    /**
+     * Mounts the filesystem on {@code device}: picks the newer valid superblock, replays
+     * the log since the last rollup (checking every record), and on a read-write mount
+     * destroys orphans left by a crash.
+     *
+     * @throws CorruptFilesystemException if the image is not a valid Dusk filesystem
+     */
+    public static Dusk mount(BlockDevice device, DuskOptions options) throws IOException {
+        boolean readOnly = options.readOnly() || device.isReadOnly();
+        BlockDevice dev = readOnly ? device.readOnlyView() : device;
+        Format.Chosen chosen = Format.readSuperblock(dev);
+        Superblock sb = chosen.superblock();
+        NodeStore store = new NodeStore(dev, sb.volumeId(), sb.blockCount(), options.nodeCacheLimit());
+        Replay.Result replay = Replay.run(store, sb);
+        Published published = new Published(sb.seq(), sb.itable(), sb.orphans(), sb.freeBlocks(), sb.inodeCount());
+        DiskFormat.InodeRecord root = published.inode(store, Namespace.ROOT);
+        if (root == null || root.attrs().type() != FileType.DIRECTORY) {
+            throw new CorruptFilesystemException(dev.name(), sb.itable().block(), "the root directory (inode 1) is missing");
+        }
+        FreezeHolds[] holds = new FreezeHolds[1];
+        DeltaGate gate = new DeltaGate(dev.name(), () -> holds[0] != null && holds[0].frozenByCurrentThread());
+        Volume v = new Volume(dev.name(), dev, store, readOnly, options, gate, published, sb.nextInode());
+        v.namespace = new Namespace(v);
+        v.data = new FileData(v);
+        Commit commit = new Commit(v, replay.allocation(), sb, chosen.copy(), sb.logCount() == 0);
+        v.commit = commit;
+        Dusk fs = new Dusk(v, commit, replay.allocation(), replay, holds);
+        if (!readOnly) {
+            commit.start();
+            List<Long> orphans = new ArrayList<>();
+            new BTree(store, DiskFormat.KIND_ORPHANS, sb.orphans()).forEach(0, (k, val) -> {
+                orphans.add(k);
+                return true;
+            });
+            if (!orphans.isEmpty()) {
+                v.change("/", 0, true, d -> {
+                    for (long o : orphans) {
+                        v.namespace.destroyIfUnused(d, o);
+                    }
+                    return null;
+                });
+                commit.commitAndWait(false);
+            }
+        }
+        return fs;
+    }
+
+    /** Checks the image on {@code device} without changing it (see {@link Fsck}). */
+    public static FsckReport fsck(BlockDevice device) {
+        return Fsck.check(device);
+    }
+
+    /** Commits everything and detaches; refused while frozen (F13). Same as {@link #close()}. */
+    public void unmount() throws IOException {
+        close();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (holds.state() != FreezeState.THAWED) {
+            throw new TargetFrozenException(v.name, "cannot unmount a frozen filesystem; thaw it first (F13)");
+        }
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!v.readOnly) {
+            commit.stop();
+        }
+    }
+
+    private void open() throws IOException {
+        if (closed) {
+            throw new FileSystemException(v.name, null, "filesystem is unmounted");
+        }
+    }
+
+    // ---- files ----
+
+    /** Creates a new empty file (fails if the name exists) and opens it. */
+    public DuskFile create(String path) throws IOException {
+        open();
+        Namespace.Inode i = v.change(path, cost(0), false, d -> {
+            Namespace.Inode n = v.namespace.create(d, path, FileType.FILE, 0644);
+            n.open++;
+            return n;
+        });
+        return new DuskFile(v, i.number, path);
+    }
+
+    /** Opens an existing file, following symlinks. */
+    public DuskFile open(String path) throws IOException {
+        open();
+        long ino = v.read(() -> {
+            long n = v.namespace.resolve(path, true);
+            Namespace.Inode i = v.namespace.existing(n, path);
+            if (i.attrs.type() != FileType.FILE) {
+                throw new FileSystemException(path, null, "not a regular file (" + i.attrs.type() + ")");
+            }
+            i.open++;
+            return n;
+        });
+        return new DuskFile(v, ino, path);
+    }
+
+    /** Creates or replaces {@code path} with {@code content}, in one delta when it fits one chunk. */
+    public void writeFile(String path, byte[] content) throws IOException {
+        DuskFile f;
+        try {
+            f = create(path);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            f = open(path);
+            f.truncate(0);
+        }
+        try (DuskFile file = f) {
+            file.write(0, ByteBuffer.wrap(content));
+        }
+    }
+
+    /** The whole content of a file. */
+    public byte[] readFile(String path) throws IOException {
+        try (DuskFile f = open(path)) {
+            long size = f.size();
+            if (size > Integer.MAX_VALUE - 8) {
+                throw new FileSystemException(path, null, "too large to read into one array: " + size);
+            }
+            ByteBuffer b = ByteBuffer.allocate((int) size);
+            while (b.hasRemaining() && f.read(b.position(), b) > 0) {
+                continue;
+            }
+            return b.array();
+        }
+    }
+
+    public void mkdir(String path) throws IOException {
+        open();
+        v.change(path, cost(0), false, d -> v.namespace.create(d, path, FileType.DIRECTORY, 0755));
+    }
+
+    /** Removes an empty directory. */
+    public void rmdir(String path) throws IOException {
+        open();
+        v.change(path, cost(0), true, d -> {
+            v.namespace.rmdir(d, path);
+            return null;
+        });
+    }
+
+    /** Removes a name; the file lives on while open (an orphan) and is destroyed at the last close. */
+    public void unlink(String path) throws IOException {
+        open();
+        v.change(path, cost(0), true, d -> {
+            v.namespace.unlink(d, path);
+            return null;
+        });
+    }
+
+    /** Atomically renames, across directories, replacing an existing target (POSIX rename). */
+    public void rename(String from, String to) throws IOException {
+        open();
+        v.change(from, cost(0), true, d -> {
+            v.namespace.rename(d, from, to);
+            return null;
+        });
+    }
+
+    /** A new hard link {@code newPath} to the file at {@code existing}. */
+    public void link(String existing, String newPath) throws IOException {
+        open();
+        v.change(newPath, cost(0), false, d -> {
+            v.namespace.link(d, existing, newPath);
+            return null;
+        });
+    }
+
+    /** A symbolic link at {@code path} holding {@code target} (1-4095 bytes). */
+    public void symlink(String target, String path) throws IOException {
+        open();
+        byte[] bytes = target.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length == 0 || bytes.length > Namespace.MAX_SYMLINK_LENGTH || target.indexOf('\0') >= 0) {
+            throw new InvalidPathException(target, "a symlink target must be 1-" + Namespace.MAX_SYMLINK_LENGTH
+                    + " bytes without NUL");
+        }
+        v.change(path, cost(bytes.length / v.blockSize + 1), false, d -> {
+            Namespace.Inode i = v.namespace.create(d, path, FileType.SYMLINK, 0777);
+            v.data.write(d, i, 0, ByteBuffer.wrap(bytes));
+            return null;
+        });
+    }
+
+    public String readlink(String path) throws IOException {
+        open();
+        return v.read(() -> {
+            long n = v.namespace.resolve(path, false);
+            if (v.namespace.existing(n, path).attrs.type() != FileType.SYMLINK) {
+                throw new FileSystemException(path, null, "not a symbolic link");
+            }
+            return v.namespace.readlink(n);
+        });
+    }
+
+    /** The names in a directory, sorted. */
+    public List<String> readdir(String path) throws IOException {
+        open();
+        return v.read(() -> {
+            long n = v.namespace.resolve(path, true);
+            if (v.namespace.existing(n, path).attrs.type() != FileType.DIRECTORY) {
+                throw new java.nio.file.NotDirectoryException(path);
+            }
+            return v.namespace.list(n);
+        });
+    }
+
+    /** What {@code path} names (following symlinks), or empty if nothing. */
+    public Optional<FileStat> lookup(String path) throws IOException {
+        try {
+            return Optional.of(stat(path));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Attributes of what {@code path} names, following symlinks. */
+    public FileStat stat(String path) throws IOException {
+        open();
+        return v.read(() -> v.namespace.stat(v.namespace.resolve(path, true), path));
+    }
+
+    /** Attributes of {@code path} itself, not following a final symlink. */
+    public FileStat lstat(String path) throws IOException {
+        open();
+        return v.read(() -> v.namespace.stat(v.namespace.resolve(path, false), path));
+    }
+
+    public FsStat statfs() throws IOException {
+        open();
+        return v.read(() -> new FsStat(v.blockSize, v.store.blockCount(), v.published.free(),
+                v.space.available(v.current, v.published.free()), v.published.inodeCount()));
+    }
+
+    /** Commits everything changed so far and returns when it is durable. */
+    public void sync() throws IOException {
+        open();
+        if (!v.readOnly) {
+            commit.commitAndWait(false);
+        }
+    }
+
+    /** Log blocks and records the mount replayed (for reports and the mount benchmark). */
+    public long replayedRecords() {
+        return replay.records();
+    }
+
+    long cost(long dataBlocks) {
+        return v.space.cost(dataBlocks, v.published.inodeCount());
+    }
+
+    static int writeChunkBlocks() {
+        return WRITE_CHUNK_BLOCKS;
+    }
+
+    // ---- Freezable ----
+
+    @Override
+    public String name() {
+        return v.name;
+    }
+
+    @Override
+    public FreezeHandle freeze(FreezeRequest request) throws FreezeException, InterruptedException {
+        if (closed) {
+            throw new FreezeException(v.name, "filesystem is unmounted");
+        }
+        return holds.freeze(request);
+    }
+
+    @Override
+    public FreezeState state() {
+        return holds.state();
+    }
+
+    /** The freeze itself, for {@link FreezeHolds}: gate, drain, commit with rollup, flush. */
+    private final class Target implements FreezeHolds.Target {
+        @Override
+        public Optional<BlockUsage> freeze(Duration timeout) throws FreezeException, InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            if (!v.gate.closeAndDrain(timeout.toNanos())) {
+                throw new FreezeTimeoutException(v.name, timeout);
+            }
+            try {
+                if (!v.readOnly) {
+                    long n = commit.request(true);
+                    if (!commit.await(n, deadline - System.nanoTime())) {
+                        throw new FreezeTimeoutException(v.name, timeout);
+                    }
+                    v.device.flush();
+                }
+                return Optional.of(alloc.usage());
+            } catch (IOException e) {
+                v.gate.open();
+                throw new FreezeException(v.name, "could not commit before freezing", e);
+            } catch (FreezeException | InterruptedException | RuntimeException e) {
+                v.gate.open();
+                throw e;
+            }
+        }
+
+        @Override
+        public void thaw() {
+            v.gate.open();
+        }
+    }
+}

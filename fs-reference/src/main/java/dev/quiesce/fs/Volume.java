@@ -1,0 +1,131 @@
+package dev.quiesce.fs;
+
+import dev.quiesce.spi.BlockDevice;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The state one mount shares between its parts: the device, the node cache, the volume
+ * lock that serializes the front end, the current delta, the published committed state,
+ * the delta gate and the space accounting.
+ *
+ * <p>Threading: front-end operations run under {@link #lock}; changes also pass the
+ * {@link DeltaGate} first. The committer takes the lock only for the instants it swaps
+ * the current delta ({@link Commit}) and publishes a commit, never while it writes.
+ */
+final class Volume {
+    /** A change: runs under the lock inside the delta gate, with its space reserved. */
+    interface Change<T> {
+        T run(Delta delta) throws IOException;
+    }
+
+    /** A read: runs under the lock, never waits for the gate. */
+    interface Read<T> {
+        T run() throws IOException;
+    }
+
+    final String name;
+    final BlockDevice device;
+    final NodeStore store;
+    final int blockSize;
+    final boolean readOnly;
+    final DuskOptions options;
+    final ReentrantLock lock = new ReentrantLock();
+    final SpaceAccounting space;
+    final DeltaGate gate;
+    final ArrayDeque<Long> toReap = new ArrayDeque<>();
+    volatile Published published;
+    Delta current;
+    Commit commit;
+    Namespace namespace;
+    FileData data;
+
+    Volume(String name, BlockDevice device, NodeStore store, boolean readOnly, DuskOptions options,
+           DeltaGate gate, Published published, long nextInode) {
+        this.name = name;
+        this.device = device;
+        this.store = store;
+        this.blockSize = device.blockSize();
+        this.readOnly = readOnly;
+        this.options = options;
+        this.gate = gate;
+        this.published = published;
+        this.space = new SpaceAccounting(store.blockCount(), blockSize);
+        this.current = new Delta(published.seq() + 1, nextInode);
+    }
+
+    long now() {
+        return System.currentTimeMillis();
+    }
+
+    <T> T read(Read<T> op) throws IOException {
+        lock.lock();
+        try {
+            return op.run();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs a change inside the delta gate with {@code cost} blocks reserved. When space is
+     * short it forces a commit (delayed frees then become free) and tries once more, then
+     * fails with {@link NoSpaceLeftException} before anything was changed.
+     */
+    <T> T change(String path, long cost, boolean freeing, Change<T> op) throws IOException {
+        if (readOnly) {
+            throw new ReadOnlyMountException(path);
+        }
+        gate.enter();
+        try {
+            lock.lock();
+            try {
+                if (!space.tryReserve(current, cost, freeing, published.free())) {
+                    lock.unlock();
+                    try {
+                        commit.commitAndWait(false);
+                    } finally {
+                        lock.lock();
+                    }
+                    if (!space.tryReserve(current, cost, freeing, published.free())) {
+                        throw new NoSpaceLeftException(path, "needs up to " + cost + " blocks, "
+                                + space.available(current, published.free()) + " available");
+                    }
+                }
+                reapLocked(current);
+                T result = op.run(current);
+                long dirty = current.dirtyBytes;
+                if (dirty > options.dirtyLimitBytes()) {
+                    commit.request(false);
+                }
+                return result;
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /** Destroys orphans whose last handle was closed while changes could not run. */
+    void reapLocked(Delta delta) throws IOException {
+        while (!toReap.isEmpty()) {
+            namespace.destroyIfUnused(delta, toReap.poll());
+        }
+    }
+
+    /** Waits while more than twice the dirty limit is waiting for the committer (memory bound). */
+    void throttle() throws IOException {
+        long dirty;
+        lock.lock();
+        try {
+            dirty = current.dirtyBytes;
+        } finally {
+            lock.unlock();
+        }
+        if (dirty > 2 * options.dirtyLimitBytes()) {
+            commit.commitAndWait(false);
+        }
+    }
+}

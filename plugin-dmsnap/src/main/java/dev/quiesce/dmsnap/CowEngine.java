@@ -1,0 +1,635 @@
+package dev.quiesce.dmsnap;
+
+import dev.quiesce.spi.BlockDevice;
+import dev.quiesce.spi.InvalidSnapshotException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongConsumer;
+
+/**
+ * The copy-on-write engine: one origin, any number of snapshots, one store.
+ *
+ * <h2>Intervals</h2>
+ * Every cut snapshot opens an interval that lasts until the next cut. The first write to
+ * an origin chunk in an interval copies the chunk once into the store, into that
+ * interval's {@link ExceptionTable}; the copy serves the snapshot that opened the
+ * interval and every older one that has no copy of that chunk yet. So a chunk is copied
+ * once however many snapshots need it, and a snapshot reads a chunk from the first
+ * interval, its own or a later one, that holds it, else from the origin. Deleting a
+ * snapshot joins its interval into the one before (keeping the older copy where both have
+ * one) or, for the oldest, frees it.
+ *
+ * <h2>Write ordering</h2>
+ * An origin write that needs a copy is held in {@code pending} (reads see it) until a
+ * group commit: flush the store (copied data durable), write the catalog and flush if it
+ * changed (epochs, invalid flags), write the slots of the group and flush, and only then
+ * write the held chunks to the origin. So one commit covers up to {@code pendingLimit}
+ * exceptions and no origin write ever reaches the device before the exception that
+ * protects its old data is durable. A flush of the origin commits first.
+ *
+ * <h2>Threading</h2>
+ * One read-write lock: origin writes, commits, cuts and deletes take the write lock;
+ * origin and snapshot reads take the read lock.
+ */
+final class CowEngine implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(CowEngine.class.getName());
+    private static final int PENDING_BYTES = 4 << 20;
+
+    /** One interval: the snapshot whose cut opened it and the copies made during it. */
+    static final class Interval {
+        final SnapshotRecord snapshot;
+        final ExceptionTable table;
+
+        Interval(SnapshotRecord snapshot, ExceptionTable table) {
+            this.snapshot = snapshot;
+            this.table = table;
+        }
+    }
+
+    final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    final BlockDevice store;
+    final StoreGeometry geometry;
+    final ChunkAllocator allocator;
+    final List<Interval> intervals;
+    private final int storeBlocksPerChunk;
+    private final int pendingLimit;
+    private final Map<Integer, byte[]> pending = new HashMap<>();
+    private final TreeMap<Long, Long> dirtySlots = new TreeMap<>();
+    private int nextEpoch;
+    private long catalogGeneration;
+    private boolean catalogDirty;
+    private BlockDevice origin;
+    private boolean mergeActive;
+    private boolean closed;
+    /** Test hook: an injected bug that writes held origin chunks before the commit, which the crash tests must catch. */
+    boolean releaseBeforeCommit;
+    /** Test hook: an injected bug that commits slots without first flushing the copied data. */
+    boolean skipDataFlush;
+    private long commits;
+
+    CowEngine(BlockDevice store, StoreGeometry geometry, ChunkAllocator allocator, List<Interval> intervals,
+              int nextEpoch, long catalogGeneration) {
+        this.store = store;
+        this.geometry = geometry;
+        this.allocator = allocator;
+        this.intervals = intervals;
+        this.nextEpoch = nextEpoch;
+        this.catalogGeneration = catalogGeneration;
+        this.storeBlocksPerChunk = geometry.chunkBytes() / store.blockSize();
+        this.pendingLimit = Math.max(1, Math.min(64, PENDING_BYTES / geometry.chunkBytes()));
+        this.mergeActive = intervals.stream().anyMatch(i -> i.snapshot.merging);
+    }
+
+    // ---------------------------------------------------------------- origin
+
+    void attachOrigin(BlockDevice real) throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (origin != null && origin != real) {
+                throw new IOException(store.name() + ": store already serves origin " + origin.name());
+            }
+            if (real.sizeBytes() != geometry.originBytes() || real.blockSize() != geometry.originBlockSize()) {
+                throw new IOException(store.name() + ": store was made for an origin of " + geometry.originBytes()
+                        + " bytes in " + geometry.originBlockSize() + "-byte blocks, " + real.name() + " has "
+                        + real.sizeBytes() + " bytes in " + real.blockSize() + "-byte blocks");
+            }
+            if (real.isReadOnly()) {
+                throw new IOException(real.name() + " is read-only and cannot be an origin");
+            }
+            origin = real;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    BlockDevice origin() {
+        return origin;
+    }
+
+    void originRead(long block, ByteBuffer dst) throws IOException {
+        lock.readLock().lock();
+        try {
+            checkOpen();
+            long offset = block * geometry.originBlockSize();
+            int start = dst.position();
+            int length = dst.remaining();
+            origin.read(block, dst);
+            if (!pending.isEmpty()) {
+                overlayPending(offset, length, dst, start);
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    void originWrite(long block, ByteBuffer src) throws IOException {
+        lock.writeLock().lock();
+        try {
+            checkOpen();
+            if (mergeActive) {
+                throw new MergeInProgressException(origin.name(), mergingName());
+            }
+            writeLocked(block * geometry.originBlockSize(), src);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Writes through the copy-on-write path; the merge uses it with the lock held. */
+    void writeLocked(long offset, ByteBuffer src) throws IOException {
+        int cb = geometry.chunkBytes();
+        while (src.hasRemaining()) {
+            int c = (int) (offset / cb);
+            int within = (int) (offset % cb);
+            int len = Math.min(src.remaining(), geometry.originChunkBytes(c) - within);
+            ByteBuffer part = src.slice();
+            part.limit(len);
+            writeChunk(c, within, part);
+            src.position(src.position() + len);
+            offset += len;
+        }
+        if (pending.size() >= pendingLimit) {
+            commitLocked();
+        }
+    }
+
+    private void writeChunk(int c, int within, ByteBuffer data) throws IOException {
+        byte[] held = pending.get(c);
+        if (!intervals.isEmpty() && copyNeeded(c)) {
+            byte[] old = held != null ? held.clone() : readOriginChunk(c);
+            long n = allocator.allocate();
+            if (n < 0) {
+                invalidateNeeding(c);
+            } else {
+                store.write(storeChunk(n) * storeBlocksPerChunk, ByteBuffer.wrap(old));
+                Interval latest = intervals.get(intervals.size() - 1);
+                latest.table.put(c, n);
+                dirtySlots.put(n, StoreCodec.exception(latest.snapshot.epoch, c));
+            }
+            byte[] next = held != null ? held : old.clone();
+            data.get(next, within, data.remaining());
+            pending.put(c, next);
+            if (releaseBeforeCommit) {
+                writeOriginChunk(c, next);
+            }
+        } else if (held != null) {
+            data.get(held, within, data.remaining());
+        } else {
+            origin.write(((long) c * geometry.chunkBytes() + within) / geometry.originBlockSize(), data);
+        }
+    }
+
+    /**
+     * Whether some live snapshot still needs the current contents of chunk {@code c}:
+     * walking from the newest interval back, the first interval that holds a copy of
+     * {@code c} answers no; a valid snapshot using the chunk met before it answers yes.
+     */
+    private boolean copyNeeded(int c) {
+        long offset = (long) c * geometry.chunkBytes();
+        int len = geometry.originChunkBytes(c);
+        for (int i = intervals.size() - 1; i >= 0; i--) {
+            Interval it = intervals.get(i);
+            if (it.table.contains(c)) {
+                return false;
+            }
+            if (it.snapshot.valid() && it.snapshot.inUse(offset, len)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a snapshot of interval {@code from} or older needs a copy of chunk {@code c}
+     * placed in interval {@code from}: walking down, a snapshot using the chunk comes
+     * before any interval that already holds a copy.
+     */
+    private boolean neededFrom(int from, int c) {
+        long offset = (long) c * geometry.chunkBytes();
+        int len = geometry.originChunkBytes(c);
+        for (int i = from; i >= 0; i--) {
+            Interval it = intervals.get(i);
+            if (i < from && it.table.contains(c)) {
+                return false;
+            }
+            if (it.snapshot.valid() && it.snapshot.inUse(offset, len)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The store is full: every snapshot that needed chunk {@code c} becomes invalid (S13); others are untouched. */
+    private void invalidateNeeding(int c) {
+        long offset = (long) c * geometry.chunkBytes();
+        int len = geometry.originChunkBytes(c);
+        for (int i = intervals.size() - 1; i >= 0; i--) {
+            Interval it = intervals.get(i);
+            if (it.table.contains(c)) {
+                return;
+            }
+            SnapshotRecord s = it.snapshot;
+            if (s.valid() && s.inUse(offset, len)) {
+                s.invalidReason = "copy-on-write store " + store.name() + " is full (" + allocator.capacity()
+                        + " data chunks); origin chunk " + c + " could not be copied";
+                catalogDirty = true;
+                LOG.log(System.Logger.Level.WARNING, "snapshot ''{0}'' invalidated: {1}", s.name, s.invalidReason);
+            }
+        }
+    }
+
+    void flush() throws IOException {
+        lock.writeLock().lock();
+        try {
+            checkOpen();
+            commitLocked();
+            origin.flush();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** The group commit (see the class comment for the order). */
+    void commitLocked() throws IOException {
+        if (!dirtySlots.isEmpty() || catalogDirty) {
+            if (!skipDataFlush) {
+                store.flush();
+            }
+            if (catalogDirty) {
+                writeCatalog();
+                store.flush();
+            }
+            if (!dirtySlots.isEmpty()) {
+                writeSlots();
+                store.flush();
+            }
+            commits++;
+        }
+        if (!pending.isEmpty()) {
+            for (Map.Entry<Integer, byte[]> e : new TreeMap<>(pending).entrySet()) {
+                writeOriginChunk(e.getKey(), e.getValue());
+            }
+            pending.clear();
+        }
+    }
+
+    long commits() {
+        return commits;
+    }
+
+    private void writeSlots() throws IOException {
+        int perChunk = geometry.slotsPerChunk();
+        ByteBuffer chunk = ByteBuffer.allocate(geometry.chunkBytes());
+        long current = -1;
+        for (Map.Entry<Long, Long> e : dirtySlots.entrySet()) {
+            long slotChunk = e.getKey() / perChunk;
+            if (slotChunk != current) {
+                if (current >= 0) {
+                    writeStoreChunk(geometry.firstSlotChunk() + current, chunk.clear());
+                }
+                current = slotChunk;
+                readStoreChunk(geometry.firstSlotChunk() + current, chunk.clear());
+            }
+            long word = e.getValue();
+            StoreCodec.putSlot(chunk, (int) (e.getKey() % perChunk), StoreCodec.originOf(word),
+                    (int) StoreCodec.dataChunkOf(word));
+        }
+        if (current >= 0) {
+            writeStoreChunk(geometry.firstSlotChunk() + current, chunk.clear());
+        }
+        dirtySlots.clear();
+    }
+
+    private void writeCatalog() throws IOException {
+        List<SnapshotRecord> list = new ArrayList<>();
+        for (Interval it : intervals) {
+            list.add(it.snapshot);
+        }
+        long generation = catalogGeneration + 1;
+        ByteBuffer b = StoreCodec.encodeCatalog(geometry, generation, nextEpoch, list);
+        if (b == null) {
+            throw new IOException(store.name() + ": catalog of " + list.size() + " snapshots does not fit in "
+                    + geometry.catalogChunks() * geometry.chunkBytes() + " bytes");
+        }
+        store.write(geometry.catalogChunk((int) (generation & 1)) * storeBlocksPerChunk, b);
+        catalogGeneration = generation;
+        catalogDirty = false;
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    /** Reserves the usage bitmap's chunks and writes it; nothing is durable or listed yet. */
+    SnapshotRecord prepare(String name, String sourceId, dev.quiesce.spi.BlockUsage usage) throws IOException {
+        lock.writeLock().lock();
+        try {
+            checkOpen();
+            SnapshotRecord s = new SnapshotRecord();
+            s.name = name;
+            s.sourceId = sourceId;
+            s.usage = usage;
+            List<SnapshotRecord> all = new ArrayList<>(snapshots());
+            all.add(s);
+            if (StoreCodec.catalogBytes(all) > geometry.catalogChunks() * geometry.chunkBytes()) {
+                throw new StoreFullException(store.name(), "the catalog has no room for another snapshot");
+            }
+            if (usage != null) {
+                long[] words = usage.toWords();
+                int chunks = (int) Math.max(1, ((long) words.length * 8 + geometry.chunkBytes() - 1)
+                        / geometry.chunkBytes());
+                long first = allocator.allocateRun(chunks);
+                if (first < 0) {
+                    throw new StoreFullException(store.name(), "no run of " + chunks
+                            + " free chunks for the usage bitmap");
+                }
+                s.bitmapFirst = first;
+                s.bitmapChunks = chunks;
+                s.bitmapCrc = StoreCodec.usageCrc(words, chunks, geometry.chunkBytes());
+                s.usageBlockSize = usage.blockSize();
+                s.usageBlockCount = usage.blockCount();
+                store.write(storeChunk(first) * storeBlocksPerChunk,
+                        StoreCodec.encodeUsageWords(words, chunks, geometry.chunkBytes()));
+            }
+            return s;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** The cut: constant time, no I/O; the next commit makes it durable. */
+    void cut(SnapshotRecord s) throws IOException {
+        lock.writeLock().lock();
+        try {
+            checkOpen();
+            s.epoch = nextEpoch++;
+            s.createdAt = Instant.now();
+            intervals.add(new Interval(s, ExceptionTable.empty()));
+            catalogDirty = true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Marks a cut snapshot ready and makes it durable. */
+    void complete(SnapshotRecord s) throws IOException {
+        lock.writeLock().lock();
+        try {
+            checkOpen();
+            s.ready = true;
+            catalogDirty = true;
+            commitLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Removes a snapshot (cut or only prepared) and frees its chunks once that is durable. */
+    void delete(SnapshotRecord s) throws IOException {
+        lock.writeLock().lock();
+        try {
+            checkNotClosed();
+            if (s.deleted) {
+                return;
+            }
+            int i = indexOf(s);
+            List<Long> freed = new ArrayList<>();
+            if (i >= 0) {
+                Interval it = intervals.remove(i);
+                LongConsumer free = freed::add;
+                if (i > 0) {
+                    int below = i - 1;
+                    intervals.get(below).table.absorb(it.table,
+                            w -> neededFrom(below, StoreCodec.originOf(w)), free);
+                } else {
+                    it.table.forEach(w -> free.accept(StoreCodec.dataChunkOf(w)));
+                }
+                catalogDirty = true;
+                if (intervals.stream().noneMatch(x -> x.snapshot.merging)) {
+                    mergeActive = false;
+                }
+            }
+            s.deleted = true;
+            // Clear the freed chunks' slots in the same commit, after the catalog: a reopen
+            // then finds nothing to resurrect, and a crash in between leaves only slots the
+            // reopen recomputes as free or as copies nobody reads.
+            for (long n : freed) {
+                dirtySlots.put(n, 0L);
+            }
+            commitLocked();
+            for (long n : freed) {
+                allocator.release(n);
+            }
+            for (int k = 0; k < s.bitmapChunks; k++) {
+                allocator.release(s.bitmapFirst + k);
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Every cut snapshot, oldest first. */
+    List<SnapshotRecord> snapshots() {
+        lock.readLock().lock();
+        try {
+            List<SnapshotRecord> list = new ArrayList<>();
+            for (Interval it : intervals) {
+                list.add(it.snapshot);
+            }
+            return list;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    void snapshotRead(SnapshotRecord s, long block, ByteBuffer dst) throws IOException {
+        lock.readLock().lock();
+        try {
+            checkOpen();
+            if (s.deleted) {
+                throw new InvalidSnapshotException(s.name, "it was deleted");
+            }
+            if (s.invalidReason != null) {
+                throw new InvalidSnapshotException(s.name, s.invalidReason);
+            }
+            int j = indexOf(s);
+            int cb = geometry.chunkBytes();
+            long offset = block * geometry.originBlockSize();
+            byte[] chunk = new byte[cb];
+            while (dst.hasRemaining()) {
+                int c = (int) (offset / cb);
+                int within = (int) (offset % cb);
+                int len = Math.min(dst.remaining(), geometry.originChunkBytes(c) - within);
+                if (!s.inUse(offset, len)) {
+                    dst.put(new byte[len]);
+                } else {
+                    int start = dst.position();
+                    long n = findFrom(j, c);
+                    if (n >= 0) {
+                        readStoreChunk(storeChunk(n), ByteBuffer.wrap(chunk));
+                        dst.put(chunk, within, len);
+                    } else {
+                        ByteBuffer part = dst.slice();
+                        part.limit(len);
+                        origin.read(offset / geometry.originBlockSize(), part);
+                        overlayPending(offset, len, dst, start);
+                        dst.position(start + len);
+                    }
+                    zeroUnused(s, offset, len, dst, start);
+                }
+                offset += len;
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The data chunk holding chunk {@code c} for the snapshot of interval {@code j}, or -1 (read the origin). */
+    long findFrom(int j, int c) {
+        for (int i = j; i < intervals.size(); i++) {
+            long n = intervals.get(i).table.find(c);
+            if (n >= 0) {
+                return n;
+            }
+        }
+        return -1;
+    }
+
+    int indexOf(SnapshotRecord s) {
+        for (int i = 0; i < intervals.size(); i++) {
+            if (intervals.get(i).snapshot == s) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    // ---------------------------------------------------------------- merge support
+
+    void setMerging(SnapshotRecord s) throws IOException {
+        s.merging = true;
+        mergeActive = true;
+        catalogDirty = true;
+        commitLocked();
+    }
+
+    boolean mergeActive() {
+        return mergeActive;
+    }
+
+    private String mergingName() {
+        return intervals.stream().filter(i -> i.snapshot.merging).map(i -> i.snapshot.name).findFirst().orElse("?");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    long storeChunk(long dataChunk) {
+        return geometry.firstDataChunk() + dataChunk;
+    }
+
+    void readStoreChunk(long chunk, ByteBuffer dst) throws IOException {
+        store.read(chunk * storeBlocksPerChunk, dst);
+    }
+
+    private void writeStoreChunk(long chunk, ByteBuffer src) throws IOException {
+        store.write(chunk * storeBlocksPerChunk, src);
+    }
+
+    /** The origin chunk as a reader sees it now (held writes included), padded to a whole chunk. */
+    byte[] readOriginChunk(int c) throws IOException {
+        byte[] held = pending.get(c);
+        if (held != null) {
+            return held.clone();
+        }
+        byte[] b = new byte[geometry.chunkBytes()];
+        origin.read((long) c * geometry.chunkBytes() / geometry.originBlockSize(),
+                ByteBuffer.wrap(b, 0, geometry.originChunkBytes(c)));
+        return b;
+    }
+
+    private void writeOriginChunk(int c, byte[] data) throws IOException {
+        origin.write((long) c * geometry.chunkBytes() / geometry.originBlockSize(),
+                ByteBuffer.wrap(data, 0, geometry.originChunkBytes(c)));
+    }
+
+    private void overlayPending(long offset, int length, ByteBuffer dst, int start) {
+        int cb = geometry.chunkBytes();
+        long end = offset + length;
+        for (long c = offset / cb; c * cb < end; c++) {
+            byte[] held = pending.get((int) c);
+            if (held != null) {
+                long from = Math.max(offset, c * cb);
+                long to = Math.min(end, c * cb + geometry.originChunkBytes(c));
+                dst.put(start + (int) (from - offset), held, (int) (from - c * cb), (int) (to - from));
+            }
+        }
+    }
+
+    /** S1: blocks the usage bitmap marks free read as zeros, even inside a copied chunk. */
+    private static void zeroUnused(SnapshotRecord s, long offset, int len, ByteBuffer dst, int start) {
+        if (s.usage == null) {
+            return;
+        }
+        long ubs = s.usage.blockSize();
+        long end = offset + len;
+        for (long ub = offset / ubs; ub * ubs < end; ub++) {
+            if (!s.usage.inUse(ub)) {
+                long from = Math.max(offset, ub * ubs);
+                long to = Math.min(end, (ub + 1) * ubs);
+                for (long p = from; p < to; p++) {
+                    dst.put(start + (int) (p - offset), (byte) 0);
+                }
+            }
+        }
+    }
+
+    private void checkOpen() throws IOException {
+        if (closed) {
+            throw new IOException(store.name() + ": the dmsnap store is closed");
+        }
+        if (origin == null) {
+            throw new IOException(store.name() + ": no origin attached; call DmsnapProvider.origin(device) first");
+        }
+    }
+
+    void checkNotClosed() throws IOException {
+        if (closed) {
+            throw new IOException(store.name() + ": the dmsnap store is closed");
+        }
+    }
+
+    /** Makes catalog changes made while opening (dropped unfinished snapshots) durable. */
+    void commitCatalog() throws IOException {
+        lock.writeLock().lock();
+        try {
+            catalogDirty = true;
+            commitLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (origin != null) {
+                commitLocked();
+                origin.flush();
+            } else if (catalogDirty) {
+                commitLocked();
+            }
+            closed = true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package dev.quiesce.dmsnap;
+
+import java.util.Arrays;
+
+/**
+ * The exceptions of one interval between cuts: origin chunk to data chunk, with no object
+ * per exception.
+ *
+ * <p>Most entries live in {@code sorted}, an exactly sized array of exception words
+ * ({@link StoreCodec#exception}) in origin order, found by binary search: 8 bytes each.
+ * New entries go to {@code recent}, a small open-addressing hash of words whose capacity
+ * follows the square root of the table, so it adds O(sqrt n) bytes, not O(n); when it is
+ * half full it is folded into {@code sorted} by one merge pass, which costs O(sqrt n)
+ * amortised per insert. Reopening a store builds {@code sorted} straight from the slot
+ * table (see {@link #fromUnsorted}).
+ *
+ * <p>Not thread-safe: the engine's lock guards it.
+ */
+final class ExceptionTable {
+    private static final long EMPTY = StoreCodec.NO_EXCEPTION;
+    private static final int MIN_RECENT = 64;
+
+    private long[] sorted;
+    private long[] recent;
+    private int recentCount;
+
+    private ExceptionTable(long[] sorted) {
+        this.sorted = sorted;
+        this.recent = newRecent(sorted.length);
+    }
+
+    static ExceptionTable empty() {
+        return new ExceptionTable(new long[0]);
+    }
+
+    /**
+     * A table from {@code n} exception words in any order (the array may be reused).
+     * Where two words share an origin chunk (stale slots a crash left behind),
+     * {@code choose} returns the one to keep and the other's data chunk goes to
+     * {@code dropped}. Sorting is a two-pass radix sort on the 31-bit origin, so
+     * reopening stays linear.
+     */
+    static ExceptionTable fromUnsorted(long[] words, int n, java.util.function.LongBinaryOperator choose,
+                                       java.util.function.LongConsumer dropped) {
+        long[] s = radixSortByOrigin(words, n);
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (k > 0 && StoreCodec.originOf(s[k - 1]) == StoreCodec.originOf(s[i])) {
+                long keep = choose.applyAsLong(s[k - 1], s[i]);
+                dropped.accept(StoreCodec.dataChunkOf(keep == s[i] ? s[k - 1] : s[i]));
+                s[k - 1] = keep;
+            } else {
+                s[k++] = s[i];
+            }
+        }
+        return new ExceptionTable(k == s.length ? s : Arrays.copyOf(s, k));
+    }
+
+    /** The data chunk of {@code originChunk}, or -1. */
+    long find(int originChunk) {
+        long w = findRecent(originChunk);
+        if (w != EMPTY) {
+            return StoreCodec.dataChunkOf(w);
+        }
+        int i = searchSorted(originChunk);
+        return i >= 0 ? StoreCodec.dataChunkOf(sorted[i]) : -1;
+    }
+
+    boolean contains(int originChunk) {
+        return find(originChunk) >= 0;
+    }
+
+    /** Adds an exception for an origin chunk that has none in this table. */
+    void put(int originChunk, long dataChunk) {
+        long word = StoreCodec.exception(originChunk, dataChunk);
+        int mask = recent.length - 1;
+        int i = hash(originChunk) & mask;
+        while (recent[i] != EMPTY) {
+            if (StoreCodec.originOf(recent[i]) == originChunk) {
+                throw new IllegalStateException("origin chunk " + originChunk + " already has an exception");
+            }
+            i = (i + 1) & mask;
+        }
+        recent[i] = word;
+        recentCount++;
+        if (recentCount * 2 >= recent.length) {
+            fold();
+        }
+    }
+
+    int size() {
+        return sorted.length + recentCount;
+    }
+
+    /** Heap bytes held by the table's arrays (the measure of "bytes per exception"). */
+    long heapBytes() {
+        return 16L + 8L * sorted.length + 16L + 8L * recent.length + 24;
+    }
+
+    /** Every exception word, in origin order. */
+    long[] toSortedWords() {
+        fold();
+        return sorted.clone();
+    }
+
+    /** Calls {@code action} with every exception word, in origin order. */
+    void forEach(java.util.function.LongConsumer action) {
+        fold();
+        for (long w : sorted) {
+            action.accept(w);
+        }
+    }
+
+    /**
+     * Joins the table of a deleted snapshot's interval ({@code later}) into this one,
+     * the interval just before it: where both hold an origin chunk, this table's older
+     * copy is what the earlier snapshot needs and {@code later}'s copy goes to
+     * {@code freed}, as does any copy {@code wanted} rejects (no remaining snapshot needs it).
+     */
+    void absorb(ExceptionTable later, java.util.function.LongPredicate wanted, java.util.function.LongConsumer freed) {
+        fold();
+        long[] a = sorted;
+        long[] b = later.toSortedWords();
+        long[] out = new long[a.length + b.length];
+        int i = 0;
+        int j = 0;
+        int k = 0;
+        while (i < a.length && j < b.length) {
+            int oa = StoreCodec.originOf(a[i]);
+            int ob = StoreCodec.originOf(b[j]);
+            if (oa < ob) {
+                out[k++] = a[i++];
+            } else if (ob < oa) {
+                if (wanted.test(b[j])) {
+                    out[k++] = b[j];
+                } else {
+                    freed.accept(StoreCodec.dataChunkOf(b[j]));
+                }
+                j++;
+            } else {
+                out[k++] = a[i++];
+                freed.accept(StoreCodec.dataChunkOf(b[j++]));
+            }
+        }
+        while (i < a.length) {
+            out[k++] = a[i++];
+        }
+        while (j < b.length) {
+            if (wanted.test(b[j])) {
+                out[k++] = b[j];
+            } else {
+                freed.accept(StoreCodec.dataChunkOf(b[j]));
+            }
+            j++;
+        }
+        sorted = k == out.length ? out : Arrays.copyOf(out, k);
+        recent = newRecent(sorted.length);
+    }
+
+    private void fold() {
+        if (recentCount == 0) {
+            return;
+        }
+        long[] add = new long[recentCount];
+        int n = 0;
+        for (long w : recent) {
+            if (w != EMPTY) {
+                add[n++] = w;
+            }
+        }
+        Arrays.sort(add);
+        long[] out = new long[sorted.length + n];
+        int i = 0;
+        int j = 0;
+        int k = 0;
+        while (i < sorted.length && j < n) {
+            out[k++] = sorted[i] < add[j] ? sorted[i++] : add[j++];
+        }
+        while (i < sorted.length) {
+            out[k++] = sorted[i++];
+        }
+        while (j < n) {
+            out[k++] = add[j++];
+        }
+        sorted = out;
+        recent = newRecent(sorted.length);
+        recentCount = 0;
+    }
+
+    private long findRecent(int originChunk) {
+        int mask = recent.length - 1;
+        int i = hash(originChunk) & mask;
+        while (true) {
+            long w = recent[i];
+            if (w == EMPTY || StoreCodec.originOf(w) == originChunk) {
+                return w;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    private int searchSorted(int originChunk) {
+        int lo = 0;
+        int hi = sorted.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int o = StoreCodec.originOf(sorted[mid]);
+            if (o < originChunk) {
+                lo = mid + 1;
+            } else if (o > originChunk) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -1;
+    }
+
+    private static long[] newRecent(int sortedSize) {
+        int want = Math.max(MIN_RECENT, 4 * (int) Math.sqrt(sortedSize));
+        long[] r = new long[Integer.highestOneBit(want - 1) << 1];
+        Arrays.fill(r, EMPTY);
+        return r;
+    }
+
+    private static int hash(int key) {
+        int h = key * 0x9E3779B1;
+        return h ^ (h >>> 16);
+    }
+
+    /** Sorts by the origin in the high word: two 16-bit LSD passes, stable. */
+    private static long[] radixSortByOrigin(long[] words, int n) {
+        long[] a = words;
+        long[] b = new long[n];
+        for (int shift = 32; shift < 64; shift += 16) {
+            int[] count = new int[65537];
+            for (int i = 0; i < n; i++) {
+                count[(int) ((a[i] >>> shift) & 0xFFFF) + 1]++;
+            }
+            for (int i = 0; i < 65536; i++) {
+                count[i + 1] += count[i];
+            }
+            for (int i = 0; i < n; i++) {
+                b[count[(int) ((a[i] >>> shift) & 0xFFFF)]++] = a[i];
+            }
+            long[] t = a;
+            a = b;
+            b = t;
+        }
+        return a.length == n ? a : Arrays.copyOf(a, n);
+    }
+}
