@@ -3,7 +3,6 @@ package dev.quiesce.cdi;
 import dev.quiesce.spi.SnapshotException;
 import dev.quiesce.spi.SnapshotProvider;
 import dev.quiesce.spi.SnapshotProviderFactory;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Default;
@@ -20,9 +19,12 @@ import java.util.ServiceLoader;
 /**
  * The portable extension that makes every {@link SnapshotProviderFactory} found by
  * {@link ServiceLoader} a {@link SnapshotProvider} bean qualified
- * {@code @Provider("<name>")} and {@code @Any}, application scoped, created on first use
- * from the {@link ProviderConfiguration} bean (system properties if there is none) and
- * closed when the container shuts down. It also registers {@link ProviderCatalog}.
+ * {@code @Provider("<name>")} and {@code @Any}: one instance per container
+ * ({@code @Singleton}, so no client proxy hides the provider's own type and a
+ * plugin-specific API stays reachable by a cast), created when first injected or looked
+ * up, from the {@link ProviderConfiguration} bean (system properties if there is none),
+ * and closed when the container shuts down. Look providers up through
+ * {@code Instance} when their configuration is settled late. It also registers {@link ProviderCatalog}.
  *
  * <p>Registered in {@code META-INF/services/jakarta.enterprise.inject.spi.Extension}. A
  * container booted with discovery disabled does not read that file: pass
@@ -66,7 +68,7 @@ public class QuiesceExtension implements Extension {
                 .beanClass(factory.getClass())
                 .types(SnapshotProvider.class, Object.class)
                 .qualifiers(Provider.Literal.of(name), Any.Literal.INSTANCE)
-                .scope(ApplicationScoped.class)
+                .scope(Singleton.class)
                 .produceWith(lookup -> create(name, factory, lookup))
                 .disposeWith((provider, lookup) -> close(provider)));
         ProviderCatalog catalog = new ProviderCatalog(factories);

@@ -3,6 +3,7 @@ package dev.quiesce.cdi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,12 +65,14 @@ class QuiesceExtensionTest {
     }
 
     @Test
-    void providersAreApplicationScopedAndClosedWithTheContainer() {
+    void providersAreOneInstancePerContainerAndClosedWithIt() {
         SeContainer container = boot(Integrator.class);
         Integrator integrator = container.select(Integrator.class).get();
         integrator.copy.name();
         integrator.copy.capabilities();
         CopyingTestProvider created = CopyingTestProvider.CREATED.get("test-copy");
+        assertSame(created, integrator.copy, "no proxy: the provider's own instance is injected");
+        assertSame(created, container.select(SnapshotProvider.class, Provider.Literal.of("test-copy")).get());
         assertFalse(created.closed.get());
         container.close();
         assertTrue(created.closed.get(), "the provider is closed at shutdown");
@@ -118,8 +121,7 @@ class QuiesceExtensionTest {
     void aRefusedConfigurationFailsOnFirstUseNamingTheProviderAndKey() {
         System.setProperty("quiesce.provider.test-copy.fail", "yes");
         try (SeContainer container = boot(Integrator.class)) {
-            SnapshotProvider copy = container.select(Integrator.class).get().copy;
-            RuntimeException e = assertThrows(RuntimeException.class, copy::name);
+            RuntimeException e = assertThrows(RuntimeException.class, () -> container.select(Integrator.class).get());
             Throwable cause = e;
             while (cause != null && !(cause instanceof ProviderCreationException)) {
                 cause = cause.getCause();

@@ -3,6 +3,8 @@ package dev.quiesce.cli;
 import dev.quiesce.cdi.FreezeVetoedException;
 import dev.quiesce.cdi.ProviderCreationException;
 import dev.quiesce.cdi.UnknownProviderException;
+import dev.quiesce.fs.CorruptFilesystemException;
+import dev.quiesce.fs.NoSpaceLeftException;
 import dev.quiesce.spi.FreezeException;
 import dev.quiesce.spi.NoSpaceException;
 import dev.quiesce.spi.SnapshotException;
@@ -65,7 +67,10 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler, Com
                 || e instanceof AccessDeniedException) {
             return ExitCode.NOT_FOUND;
         }
-        if (e instanceof NoSpaceException || isNoSpace(e)) {
+        if (e instanceof CorruptFilesystemException) {
+            return ExitCode.CORRUPT;
+        }
+        if (e instanceof NoSpaceException || e instanceof NoSpaceLeftException || isNoSpace(e)) {
             return ExitCode.NO_SPACE;
         }
         if (e instanceof InterruptedException || e instanceof CancellationException) {
@@ -84,7 +89,7 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler, Com
     /** Whether an I/O error is the operating system's "no space left on device". */
     static boolean isNoSpace(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof NoSpaceException
+            if (t instanceof NoSpaceException || t instanceof NoSpaceLeftException
                     || (t instanceof IOException && String.valueOf(t.getMessage()).contains("No space left on device"))) {
                 return true;
             }

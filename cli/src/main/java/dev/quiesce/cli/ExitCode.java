@@ -7,13 +7,13 @@ package dev.quiesce.cli;
 public final class ExitCode {
     /** The command did what it was asked. */
     public static final int OK = 0;
-    /** A check failed: fsck found problems, a backup did not verify, a kit rule failed. */
+    /** A check failed: a backup did not verify, a kit rule failed, the demo's verdict was negative. */
     public static final int CHECK_FAILED = 1;
     /** The command line is wrong: unknown option or command, bad value, unknown provider. */
     public static final int USAGE = 2;
     /** An input (image, file, snapshot, plugin jar) does not exist or cannot be read. */
     public static final int NOT_FOUND = 3;
-    /** An image is corrupt or is not a reference-filesystem image. */
+    /** An image is corrupt or not a reference-filesystem image (fsck found problems, mount refused it). */
     public static final int CORRUPT = 4;
     /** The target has no room; nothing partial was left behind. */
     public static final int NO_SPACE = 5;
@@ -27,10 +27,10 @@ public final class ExitCode {
     /** The list for {@code @Command(exitCodeList = ...)}. */
     static final String[] HELP = {
         "0:success",
-        "1:a check failed (fsck problems, backup not verified, kit rule failed)",
+        "1:a check failed (backup not verified, kit rule failed, demo verdict)",
         "2:bad command line, or unknown provider",
         "3:input missing or unreadable",
-        "4:image corrupt or not a reference filesystem",
+        "4:image corrupt or not a reference filesystem (fsck found problems)",
         "5:no space on the target (nothing partial left)",
         "6:freeze or snapshot failed",
         "70:internal error (rerun with --verbose and report it)",

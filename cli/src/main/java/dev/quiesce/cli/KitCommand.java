@@ -163,8 +163,8 @@ public class KitCommand implements Callable<Integer> {
         try {
             System.setProperty("quiesce.tck.reportDir", reportDir.toAbsolutePath().toString());
             System.setOut(new PrintStream(kitOutput, true, StandardCharsets.UTF_8));
-            thread.setContextClassLoader(loader);
             Launcher launcher = LauncherFactory.create();
+            thread.setContextClassLoader(loader);
             launcher.execute(request, listener);
         } finally {
             thread.setContextClassLoader(previousLoader);

@@ -10,8 +10,8 @@ import java.util.Enumeration;
  * The class loader of a plugin jar under test: the plugin's own classes come from the jar
  * first (even when the CLI bundles a plugin of the same name, so that it is the jar that
  * is tested), while the contracts it implements (the SPI, core, the kit, JUnit) are
- * shared with the CLI. Service files are read from the jar only, so the kit never picks
- * up the CLI's bundled providers by mistake.
+ * shared with the CLI. Quiesce service files are read from the jar only, so the kit never
+ * picks up the CLI's bundled providers by mistake.
  */
 final class PluginClassLoader extends URLClassLoader {
     private static final String[] SHARED = {
@@ -50,7 +50,7 @@ final class PluginClassLoader extends URLClassLoader {
 
     @Override
     public Enumeration<URL> getResources(String name) throws IOException {
-        return name.startsWith("META-INF/services/") ? findResources(name) : super.getResources(name);
+        return name.startsWith("META-INF/services/dev.quiesce.") ? findResources(name) : super.getResources(name);
     }
 
     private static boolean shared(String name) {

@@ -12,11 +12,13 @@ import picocli.CommandLine.Model.CommandSpec;
 @Dependent
 @Command(name = "quiesce", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Consistent backups of live storage: freeze, cut, thaw, copy.",
-        subcommands = {ProvidersCommand.class, KitCommand.class})
+        subcommands = {MkfsCommand.class, FsckCommand.class, LsCommand.class, PutCommand.class, GetCommand.class,
+            StatCommand.class, ProvidersCommand.class, KitCommand.class})
 public class QuiesceCommand implements Runnable {
     /** Every class the container must know, commands first. */
     static final Class<?>[] BEANS = {
-        QuiesceCommand.class, ProvidersCommand.class, KitCommand.class,
+        QuiesceCommand.class, MkfsCommand.class, FsckCommand.class, LsCommand.class, PutCommand.class,
+        GetCommand.class, StatCommand.class, ProvidersCommand.class, KitCommand.class,
         Console.class, ProviderSettings.class,
     };
 

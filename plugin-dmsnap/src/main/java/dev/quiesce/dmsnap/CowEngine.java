@@ -376,11 +376,17 @@ final class CowEngine implements AutoCloseable {
         }
     }
 
-    /** Marks a cut snapshot ready and makes it durable. */
+    /**
+     * Marks a cut snapshot ready and makes it durable. The origin is flushed first: chunks
+     * the snapshot reads from the origin must not fall back to older contents in a crash
+     * once it is listed (the caller's freeze normally flushed them already).
+     */
     void complete(SnapshotRecord s) throws IOException {
         lock.writeLock().lock();
         try {
             checkOpen();
+            commitLocked();
+            origin.flush();
             s.ready = true;
             catalogDirty = true;
             commitLocked();

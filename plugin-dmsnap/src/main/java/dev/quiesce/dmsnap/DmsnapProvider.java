@@ -207,7 +207,7 @@ public final class DmsnapProvider implements SnapshotProvider {
 
     private long defaultStoreBytes(BlockDevice real) {
         long data = (real.sizeBytes() + chunkBytes - 1) / chunkBytes * chunkBytes;
-        long catalogs = 2L * Math.max(chunkBytes, 262144);
+        long catalogs = 2L * Math.max(chunkBytes, 65536);
         long slots = data / (chunkBytes / StoreCodec.SLOT_BYTES) + chunkBytes;
         long bitmap = real.sizeBytes() / 512 / 8 + 2L * chunkBytes;
         long bytes = chunkBytes + catalogs + slots + data + bitmap;

@@ -13,7 +13,7 @@ record StoreGeometry(int chunkBytes, long storeChunks, long originBytes, int ori
     static final long MAX_ORIGIN_CHUNKS = (1L << 31) - 1;
     /** Data chunks must fit the 32 bits the exception word and the slot give them. */
     static final long MAX_DATA_CHUNKS = (1L << 32) - 1;
-    private static final int CATALOG_BYTES = 256 * 1024;
+    private static final int CATALOG_BYTES = 64 * 1024;
 
     /** Lays out a new store of {@code storeChunks} chunks for an origin of {@code originBytes}. */
     static StoreGeometry plan(int chunkBytes, long storeChunks, long originBytes, int originBlockSize,

@@ -125,8 +125,8 @@ class CopyOnWriteTest {
 
     @Test
     void overflowInvalidatesOnlyTheSnapshotThatNeededTheCopy() throws Exception {
-        // A store with room for 4 data chunks: 1 superblock + 2 x 64 catalog + 1 slot chunk + 4 data.
-        try (Fixture f = new Fixture(CHUNK, 256, (1 + 128 + 1 + 4) * BLOCKS_PER_CHUNK)) {
+        // A store with room for 4 data chunks: 1 superblock + 2 x 16 catalog + 1 slot chunk + 4 data.
+        try (Fixture f = new Fixture(CHUNK, 256, (1 + 32 + 1 + 4) * BLOCKS_PER_CHUNK)) {
             f.fill(0, 256, 1);
             byte[] atFirst = f.originBytes();
             long[] words = new long[4];

@@ -44,8 +44,12 @@ import java.util.function.Consumer;
  * resync takes one region stripe exclusively at a time.
  */
 public final class MirroredBlockDevice implements BlockDevice {
-    /** Regions of 4 MiB: one log write per region first written after a flush. */
-    public static final int DEFAULT_REGION_SIZE = 4 << 20;
+    /**
+     * Regions of 8 MiB: the unit a rejoin or a crash recovery resyncs (LVM's raid1 uses
+     * 2 MiB, md's bitmap chunks are often 64 MiB); with the sequential lookahead of
+     * {@link RegionMap} the log is written once per doubling run, not once per region.
+     */
+    public static final int DEFAULT_REGION_SIZE = 8 << 20;
     private static final System.Logger LOG = System.getLogger(MirroredBlockDevice.class.getName());
     private static final int STRIPES = 64;
     private static final int RESYNC_BATCH = 16;

@@ -19,6 +19,7 @@ import java.util.Arrays;
  * monitor, so a writer that finds its bit already set knows it is already durable.
  */
 final class RegionMap {
+    private static final int MAX_LOOKAHEAD = 256;
     private final RegionLog log;
     private final int regionSize;
     private final long blockCount;
@@ -30,6 +31,7 @@ final class RegionMap {
     private final int[] inflight;
     private MirrorState state;
     private String replica;
+    private int lookahead;
 
     RegionMap(RegionLog log, RegionLog.Image image) {
         this.log = log;
@@ -60,14 +62,39 @@ final class RegionMap {
     synchronized MirrorState state() { return state; }
     synchronized String replica() { return replica; }
 
-    /** Marks regions {@code first..last} as being written; returns once their bits are durable. */
+    /**
+     * Marks regions {@code first..last} as being written; returns once their bits are
+     * durable. While mirrored, a write that continues a sequential run also marks the
+     * regions after it, doubling how far ahead each time the run goes on (as readahead
+     * does), so a stream of writes pays one log write per doubling instead of one per
+     * region. A region marked ahead but never written costs only a resync after a crash;
+     * the next flush clears it.
+     */
     synchronized void beginWrite(int first, int last) throws IOException {
         for (int r = first; r <= last; r++) {
             inflight[r]++;
             set(touched, r);
-            set(state == MirrorState.SPLIT ? stale : intent, r);
         }
-        persistIfGrown();
+        if (state == MirrorState.SPLIT) {
+            for (int r = first; r <= last; r++) {
+                set(stale, r);
+            }
+            persistIfGrown();
+            return;
+        }
+        boolean grows = false;
+        for (int r = first; r <= last; r++) {
+            grows |= !isSet(persisted, r);
+            set(intent, r);
+        }
+        if (grows) {
+            lookahead = first > 0 && isSet(intent, first - 1) ? Math.min(MAX_LOOKAHEAD, Math.max(1, lookahead * 2)) : 0;
+            for (int r = last + 1; r <= Math.min(regionCount - 1, last + lookahead); r++) {
+                set(intent, r);
+                set(touched, r);
+            }
+            persistIfGrown();
+        }
     }
 
     /** Marks regions {@code first..last} as no longer being written. */
@@ -211,6 +238,10 @@ final class RegionMap {
             bits[w] = stale[w] | intent[w];
         }
         return bits;
+    }
+
+    private static boolean isSet(long[] bits, int r) {
+        return (bits[r >>> 6] & (1L << r)) != 0;
     }
 
     private static void set(long[] bits, int r) {

@@ -84,8 +84,12 @@ final class SplitMirror implements CutMethod {
                     mirror.rejoin();
                 }
             }
-            mirror.resync(progress -> ImageFiles.LOG.log(Level.INFO, () -> mirror.name() + ": resync for snapshot '"
-                    + request.name() + "' " + progress.regionsDone() + "/" + progress.regionsTotal() + " regions"));
+            mirror.resync(progress -> {
+                if (progress.regionsTotal() > 0) {
+                    ImageFiles.LOG.log(Level.INFO, () -> mirror.name() + ": resync for snapshot '" + request.name()
+                            + "' " + progress.regionsDone() + "/" + progress.regionsTotal() + " regions");
+                }
+            });
             return new Split(request, mirror, previous, attached);
         } catch (IOException e) {
             undoAttach(mirror, previous, attached, e);

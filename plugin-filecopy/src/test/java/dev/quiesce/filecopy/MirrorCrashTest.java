@@ -70,6 +70,8 @@ class MirrorCrashTest {
         private final CrashSimulatingBlockDevice disk;
         private final int index;
         private final Timeline timeline;
+        /** The injected bug of the self-test: flushes that return without making anything durable. */
+        private volatile boolean dropFlushes;
 
         Timed(CrashSimulatingBlockDevice disk, int index, Timeline timeline) {
             this.disk = disk;
@@ -95,6 +97,9 @@ class MirrorCrashTest {
 
         @Override
         public void flush() {
+            if (dropFlushes) {
+                return;
+            }
             synchronized (timeline) {
                 disk.flush();
                 timeline.record(index, -1);
@@ -104,6 +109,22 @@ class MirrorCrashTest {
 
     @Test
     void afterACrashAtAnyPointTheReplicaIsConsistentOrMarkedForResync() throws Exception {
+        String failure = explore(false);
+        if (failure != null) {
+            fail(failure);
+        }
+    }
+
+    /** The harness tests itself: a mirror whose log flushes are lost must be caught diverging silently. */
+    @Test
+    void theHarnessCatchesAMirrorWhoseLogFlushesAreLost() throws Exception {
+        String failure = explore(true);
+        assertTrue(failure != null && failure.contains("silent divergence"),
+                "dropping every log flush after the first resync must show as silent divergence, got: " + failure);
+    }
+
+    /** Runs the workload and checks crash images; returns the first failure, or null. */
+    private static String explore(boolean dropLogFlushes) throws Exception {
         long seed = Long.getLong("quiesce.tck.seed", 20_261_201L);
         int images = Integer.getInteger("quiesce.crash.images", 10_000);
         Timeline timeline = new Timeline();
@@ -112,7 +133,7 @@ class MirrorCrashTest {
             new CrashSimulatingBlockDevice("primary", BLOCK, BLOCKS),
             new CrashSimulatingBlockDevice("replica", BLOCK, BLOCKS),
             new CrashSimulatingBlockDevice("log", BLOCK, logBlocks)};
-        int created = runWorkload(disks, timeline, new Random(seed));
+        int created = runWorkload(disks, timeline, new Random(seed), dropLogFlushes);
 
         Random random = new Random(seed + 1);
         int checked = 0;
@@ -139,17 +160,23 @@ class MirrorCrashTest {
                     beforeCreation++;
                     continue;
                 }
-                throw new AssertionError("mirror log unreadable after creation: " + where, e);
+                return "mirror log unreadable after creation: " + where + ": " + e.getMessage();
             }
-            checkUnmarkedRegionsEqual(image[0], image[1], log, where);
-            if (i % 10 == 0) {
-                checkRecoveryResyncs(image, where);
+            try {
+                checkUnmarkedRegionsEqual(image[0], image[1], log, where);
+                if (i % 10 == 0) {
+                    checkRecoveryResyncs(image, where);
+                }
+            } catch (AssertionError e) {
+                return e.getMessage();
             }
             checked++;
         }
-        System.out.println("MirrorCrashTest: " + checked + " crash images checked (" + beforeCreation
-                + " before the log existed) over " + events + " events, seed " + seed);
+        System.out.println("MirrorCrashTest" + (dropLogFlushes ? " (self-test, log flushes dropped)" : "") + ": "
+                + checked + " crash images checked (" + beforeCreation + " before the log existed) over " + events
+                + " events, seed " + seed);
         assertTrue(checked > images / 2, "most crash images fall after the mirror's creation");
+        return null;
     }
 
     /** Empty, full, then random subsets of the units of the open epoch. */
@@ -168,8 +195,8 @@ class MirrorCrashTest {
     }
 
     /** Runs create, resync, writes, flushes, split, writes, rejoin, resync; returns the event index of creation. */
-    private static int runWorkload(CrashSimulatingBlockDevice[] disks, Timeline timeline, Random random)
-            throws Exception {
+    private static int runWorkload(CrashSimulatingBlockDevice[] disks, Timeline timeline, Random random,
+                                   boolean dropLogFlushes) throws Exception {
         Timed primary = new Timed(disks[0], 0, timeline);
         Timed replica = new Timed(disks[1], 1, timeline);
         Timed log = new Timed(disks[2], 2, timeline);
@@ -180,6 +207,7 @@ class MirrorCrashTest {
         int created = timeline.size();
         writes(mirror, random, 6);
         mirror.resync(null);
+        log.dropFlushes = dropLogFlushes;
         writes(mirror, random, 20);
         mirror.split();
         writes(mirror, random, 15);

@@ -4,6 +4,7 @@ import dev.quiesce.lvm.LvsReport.LogicalVolume;
 import dev.quiesce.spi.Capabilities;
 import dev.quiesce.spi.NoSpaceException;
 import dev.quiesce.spi.PendingSnapshot;
+import dev.quiesce.spi.ProviderBusyException;
 import dev.quiesce.spi.Snapshot;
 import dev.quiesce.spi.SnapshotException;
 import dev.quiesce.spi.SnapshotNameConflictException;
@@ -81,7 +82,7 @@ final class LvmSnapshotProvider implements SnapshotProvider {
         try {
             List<LogicalVolume> all = volumes(null);
             Optional<LogicalVolume> origin = resolve(source, all);
-            return origin.isPresent() && unsuitable(origin.get(), all) == null;
+            return origin.isPresent() && unsuitable(origin.get(), all) == null && busy(origin.get(), all) == null;
         } catch (LvmException e) {
             return false;
         }
@@ -101,6 +102,10 @@ final class LvmSnapshotProvider implements SnapshotProvider {
             throw new UnsupportedSourceException(NAME, source.id(), why);
         }
         Optional<LogicalVolume> existing = ours(all, name);
+        String busy = busy(origin, all);
+        if (busy != null && existing.isEmpty()) {
+            throw new ProviderBusyException(NAME, name, busy);
+        }
         if (existing.isPresent()) {
             LvmSnapshot snapshot = snapshotOf(existing.get(), true);
             if (!snapshot.sourceId().equals(source.id()) || !technique.configName().equals(
@@ -322,15 +327,18 @@ final class LvmSnapshotProvider implements SnapshotProvider {
                 return origin.isThinVolume() ? null : origin.qualifiedName()
                         + " is not a thin volume (attr " + origin.attr() + "); use technique 'thick'";
             case SPLIT_MIRROR:
-                if (!origin.isRaid1()) {
-                    return origin.qualifiedName() + " is not a raid1 volume (layout " + origin.layout() + ")";
-                }
-                boolean split = all.stream().anyMatch(lv -> isSplitLegOf(lv, origin));
-                return split ? origin.qualifiedName() + " already has a leg split off; delete that snapshot first"
-                        : null;
+                return origin.isRaid1() ? null
+                        : origin.qualifiedName() + " is not a raid1 volume (layout " + origin.layout() + ")";
             default:
                 return "unknown technique " + technique;
         }
+    }
+
+    /** Why {@code origin} cannot be snapshotted right now, or null: one tracked split at a time. */
+    private static String busy(LogicalVolume origin, List<LogicalVolume> all) {
+        boolean split = origin.isRaid1() && all.stream().anyMatch(lv -> isSplitLegOf(lv, origin));
+        return split ? origin.qualifiedName() + " already has a leg split off with change tracking; LVM allows one "
+                + "at a time: delete that snapshot (it merges back) first" : null;
     }
 
     LvmSnapshot snapshotOf(LogicalVolume lv, boolean ready) {

@@ -18,12 +18,21 @@ final class LvsReport {
     /** The columns {@link #parse} reads, in the order given to {@code lvs -o}. */
     static final List<String> COLUMNS = List.of("lv_uuid", "lv_name", "vg_name", "lv_attr", "lv_size", "origin",
             "pool_lv", "data_percent", "lv_role", "lv_layout", "lv_tags", "lv_path", "lv_dm_path",
-            "lv_kernel_major", "lv_kernel_minor");
+            "lv_kernel_major", "lv_kernel_minor", "origin_size");
 
     /** One logical volume as LVM reported it. */
     record LogicalVolume(String uuid, String name, String vg, String attr, long sizeBytes, String origin,
                          String pool, OptionalDouble dataPercent, List<String> roles, List<String> layout,
-                         List<String> tags, String path, String dmPath, int major, int minor, boolean hidden) {
+                         List<String> tags, String path, String dmPath, int major, int minor, long originSizeBytes,
+                         boolean hidden) {
+
+        /**
+         * Bytes readable through the device node: a thick snapshot reports its store's size
+         * as {@code lv_size}, but reads as big as its origin.
+         */
+        long deviceBytes() {
+            return isThickSnapshot() && originSizeBytes > 0 ? originSizeBytes : sizeBytes;
+        }
 
         /** {@code vg/lv}, as commands take it. */
         String qualifiedName() {
@@ -94,7 +103,8 @@ final class LvsReport {
                 text(row, "pool_lv"), percent(row, "data_percent"), words(row, "lv_role"), words(row, "lv_layout"),
                 words(row, "lv_tags"), text(row, "lv_path"), text(row, "lv_dm_path"),
                 number(row, "lv_kernel_major").map(BigDecimal::intValue).orElse(-1),
-                number(row, "lv_kernel_minor").map(BigDecimal::intValue).orElse(-1), hidden);
+                number(row, "lv_kernel_minor").map(BigDecimal::intValue).orElse(-1),
+                number(row, "origin_size").map(BigDecimal::longValueExact).orElse(0L), hidden);
     }
 
     private static Object member(Object node, String key) {

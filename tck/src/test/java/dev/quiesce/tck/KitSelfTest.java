@@ -71,10 +71,11 @@ class KitSelfTest {
                 .configurationParameter("quiesce.tck.reportDir", "target/tck-selftest-reports")
                 .execute()
                 .allEvents()
+                .stream()
                 .filter(e -> e.getType() == EventType.FINISHED)
                 .filter(e -> e.getPayload(TestExecutionResult.class)
                         .map(r -> r.getStatus() == TestExecutionResult.Status.FAILED).orElse(false))
-                .list();
+                .collect(java.util.stream.Collectors.toList());
         Set<Rule> rules = EnumSet.noneOf(Rule.class);
         for (Event e : failures) {
             Optional<Rule> rule = e.getTestDescriptor().getSource()

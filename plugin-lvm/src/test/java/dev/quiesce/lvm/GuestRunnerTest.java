@@ -1,0 +1,224 @@
+package dev.quiesce.lvm;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/**
+ * Boots Debian's kernel in qemu (software emulation: this machine's kernel has no
+ * device-mapper and its KVM cannot run a stock kernel) and runs every {@code *GuestTest}
+ * class inside it, on this host's JDK, with the JUnit console launcher. Each guest test
+ * comes back as one dynamic test here, passed, failed or skipped as it was in the guest.
+ *
+ * <p>The guest mounts the host's root read-only over 9p and {@code target/guest/results}
+ * writable, gets two sparse scratch disks as virtio drives, chroots into the host root
+ * and runs {@code results/guest-run.sh}; see {@code shared/reference/real-lvm-in-a-vm.md}.
+ * The kernel and initramfs come from {@code .ci/setup.d/plugin-lvm.sh}. The kits' reports
+ * are copied to {@code target/tck-report/}.
+ *
+ * <p>Off unless {@code -Pguest} (or {@code -Dquiesce.guest=true}); then it still skips,
+ * with the reason, where it cannot run (not root, no qemu, no prepared kernel).
+ */
+class GuestRunnerTest {
+    /** The whole guest run, boot to power-off; the CI budget for it is 5 minutes. */
+    private static final Duration BUDGET = Duration.ofSeconds(Long.getLong("quiesce.guest.seconds", 290));
+    private static final String QEMU = "qemu-system-x86_64";
+
+    @TestFactory
+    Stream<DynamicTest> guestTests() throws Exception {
+        assumeTrue(Boolean.getBoolean("quiesce.guest"),
+                "guest tests are off: run with -Pguest (or -Dquiesce.guest=true); .ci/run always does");
+        assumeTrue(Commands.isRoot(), "guest tests need root (qemu with 9p passthrough of /): not root");
+        assumeTrue(Commands.installed(QEMU) && Commands.installed("timeout"),
+                "guest tests need qemu-system-x86 and timeout: run .ci/setup.d/plugin-lvm.sh");
+        Path guestDir = Path.of(System.getProperty("quiesce.guest.dir", "/var/cache/quiesce-lvm-guest"));
+        assumeTrue(Files.isRegularFile(guestDir.resolve("READY")), "no guest kernel prepared in " + guestDir
+                + ": run .ci/setup.d/plugin-lvm.sh");
+
+        Path work = Path.of("target", "guest").toAbsolutePath();
+        deleteTree(work);
+        Path results = Files.createDirectories(work.resolve("results"));
+        Files.createDirectories(results.resolve("junit"));
+        Files.createDirectories(results.resolve("tck-report"));
+        List<String> classes = guestClasses();
+        assumeTrue(!classes.isEmpty(), "no *GuestTest classes compiled in target/test-classes");
+        writeScript(results.resolve("guest-run.sh"), classes);
+        List<Path> disks = new ArrayList<>();
+        for (int i = 1; i <= 2; i++) {
+            Path disk = work.resolve("disk" + i + ".img");
+            try (var channel = java.nio.channels.FileChannel.open(disk, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                channel.truncate(0);
+                channel.write(java.nio.ByteBuffer.allocate(1), (1L << 30) - 1);
+            }
+            disks.add(disk);
+        }
+
+        long start = System.nanoTime();
+        int exit = boot(guestDir, results, disks, work.resolve("console.log"));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        Files.writeString(work.resolve("timing.txt"), "guest run: " + took.toMillis() + " ms, qemu exit " + exit + "\n");
+        copyReports(results.resolve("tck-report"), Path.of("target", "tck-report"));
+        for (Path disk : disks) {
+            Files.deleteIfExists(disk);
+        }
+        return results(results.resolve("junit"), work, exit, took);
+    }
+
+    private static List<String> guestClasses() throws IOException {
+        Path testClasses = Path.of("target", "test-classes");
+        try (Stream<Path> files = Files.walk(testClasses)) {
+            return files.map(p -> testClasses.relativize(p).toString())
+                    .filter(p -> p.endsWith("GuestTest.class") && !p.contains("$"))
+                    .map(p -> p.substring(0, p.length() - ".class".length()).replace('/', '.'))
+                    .sorted().toList();
+        }
+    }
+
+    private static void writeScript(Path script, List<String> classes) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        StringBuilder selects = new StringBuilder();
+        for (String c : classes) {
+            selects.append(" --select-class=").append(c);
+        }
+        String text = "# Written by GuestRunnerTest; runs inside the guest, chrooted into the host root.\n"
+                + "mkdir -p /run/lvm-conf\n"
+                + "cat > /run/lvm-conf/lvm.conf <<'EOF'\n"
+                + "global { use_lvmpolld = 0 event_activation = 0 }\n"
+                + "activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }\n"
+                + "devices { obtain_device_list_from_udev = 0 use_devicesfile = 0 filter = [ \"a|^/dev/vd|\", \"r|.*|\" ] }\n"
+                + "backup { backup = 0 archive = 0 }\n"
+                + "EOF\n"
+                + "export LVM_SYSTEM_DIR=/run/lvm-conf\n"
+                + "cd /run\n"
+                + "start=$(date +%s)\n"
+                + "'" + java + "' -Dquiesce.in.guest=true -Dquiesce.tck.reportDir=/run/results/tck-report"
+                + " -XX:TieredStopAtLevel=1 -Xshare:auto -Xmx512m"
+                + " -cp '" + TestClasspath.get() + "' org.junit.platform.console.ConsoleLauncher execute"
+                + " --disable-banner --details=tree --reports-dir=/run/results/junit" + selects
+                + " > /run/results/launcher.log 2>&1\n"
+                + "echo $? > /run/results/launcher-exit\n"
+                + "echo \"guest tests took $(( $(date +%s) - start )) s\" >> /run/results/launcher.log\n";
+        Files.writeString(script, text, StandardCharsets.UTF_8);
+    }
+
+    private static int boot(Path guestDir, Path results, List<Path> disks, Path console)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("timeout", "--kill-after=10", Long.toString(BUDGET.toSeconds()),
+                QEMU, "-accel", "tcg,thread=multi", "-cpu", "max", "-m", "1536", "-smp", "2",
+                "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none", "-serial", "stdio",
+                "-no-reboot", "-kernel", guestDir.resolve("vmlinux").toString(),
+                "-initrd", guestDir.resolve("initramfs.cpio.gz").toString(),
+                "-append", "console=ttyS0 quiet panic=-1",
+                "-fsdev", "local,id=hr,path=/,security_model=none,readonly=on,multidevs=remap",
+                "-device", "virtio-9p-pci,fsdev=hr,mount_tag=hostroot",
+                "-fsdev", "local,id=rs,path=" + results + ",security_model=none,multidevs=remap",
+                "-device", "virtio-9p-pci,fsdev=rs,mount_tag=results"));
+        for (Path disk : disks) {
+            command.add("-drive");
+            command.add("file=" + disk + ",format=raw,if=virtio,cache=unsafe");
+        }
+        Process qemu = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(console.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
+        if (!qemu.waitFor(BUDGET.toSeconds() + 30, TimeUnit.SECONDS)) {
+            qemu.destroyForcibly();
+            return 124;
+        }
+        return qemu.exitValue();
+    }
+
+    private static Stream<DynamicTest> results(Path junit, Path work, int exit, Duration took) throws Exception {
+        List<DynamicTest> tests = new ArrayList<>();
+        List<Path> reports;
+        try (Stream<Path> files = Files.list(junit)) {
+            reports = files.filter(p -> p.toString().endsWith(".xml")).sorted().toList();
+        }
+        for (Path report : reports) {
+            NodeList cases = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(report.toFile())
+                    .getElementsByTagName("testcase");
+            for (int i = 0; i < cases.getLength(); i++) {
+                tests.add(dynamic((Element) cases.item(i)));
+            }
+        }
+        String log = tail(work.resolve("results").resolve("launcher.log")) + "\n--- console ---\n"
+                + tail(work.resolve("console.log"));
+        tests.add(DynamicTest.dynamicTest("guest run finished within " + BUDGET.toSeconds() + " s", () -> {
+            Assertions.assertTrue(exit == 0 && !reports.isEmpty(), "qemu exit " + exit + " after " + took.toSeconds()
+                    + " s, " + reports.size() + " JUnit reports; last output:\n" + log);
+        }));
+        return tests.stream();
+    }
+
+    private static DynamicTest dynamic(Element testcase) {
+        String name = testcase.getAttribute("classname").replace("dev.quiesce.lvm.", "") + "."
+                + testcase.getAttribute("name");
+        Element failure = first(testcase, "failure");
+        Element error = first(testcase, "error");
+        Element skipped = first(testcase, "skipped");
+        return DynamicTest.dynamicTest("guest: " + name, () -> {
+            if (failure != null || error != null) {
+                Element e = failure != null ? failure : error;
+                Assertions.fail("in the guest: " + e.getAttribute("message") + "\n" + e.getTextContent());
+            }
+            if (skipped != null) {
+                String why = skipped.getAttribute("message");
+                Assumptions.abort("skipped in the guest: " + (why.isEmpty() ? skipped.getTextContent() : why));
+            }
+        });
+    }
+
+    private static Element first(Element parent, String tag) {
+        NodeList list = parent.getElementsByTagName(tag);
+        return list.getLength() == 0 ? null : (Element) list.item(0);
+    }
+
+    private static String tail(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(no " + file.getFileName() + ": " + e.getMessage() + ")";
+        }
+    }
+
+    private static void copyReports(Path from, Path to) throws IOException {
+        if (!Files.isDirectory(from)) {
+            return;
+        }
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
