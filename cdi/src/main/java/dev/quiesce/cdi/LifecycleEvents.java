@@ -68,6 +68,11 @@ final class LifecycleEvents implements AutoCloseable {
         }
     }
 
+    /** A problem worth a warning, reported after every target thawed. */
+    void note(String what, Throwable cause) {
+        LOG.log(Level.WARNING, what, cause);
+    }
+
     /** How many in-freeze notices were dropped because the notification thread was saturated. */
     long dropped() {
         return dropped.get();

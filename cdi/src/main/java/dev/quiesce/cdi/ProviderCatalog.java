@@ -1,5 +1,6 @@
 package dev.quiesce.cdi;
 
+import dev.quiesce.core.ProviderNotFoundException;
 import dev.quiesce.spi.SnapshotProviderFactory;
 import java.util.List;
 import java.util.Map;
@@ -30,12 +31,12 @@ public final class ProviderCatalog {
     /**
      * The factory registered as {@code name}.
      *
-     * @throws UnknownProviderException naming every known provider
+     * @throws ProviderNotFoundException naming every known provider
      */
-    public SnapshotProviderFactory require(String name) throws UnknownProviderException {
+    public SnapshotProviderFactory require(String name) throws ProviderNotFoundException {
         SnapshotProviderFactory factory = factories.get(name);
         if (factory == null) {
-            throw new UnknownProviderException(name, names());
+            throw new ProviderNotFoundException(name, names());
         }
         return factory;
     }

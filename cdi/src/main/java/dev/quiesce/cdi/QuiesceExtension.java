@@ -8,6 +8,8 @@ import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Default;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.spi.AfterBeanDiscovery;
+import jakarta.enterprise.inject.spi.BeanManager;
+import jakarta.enterprise.inject.spi.BeforeBeanDiscovery;
 import jakarta.enterprise.inject.spi.Extension;
 import jakarta.inject.Singleton;
 import java.util.LinkedHashMap;
@@ -24,7 +26,9 @@ import java.util.ServiceLoader;
  * plugin-specific API stays reachable by a cast), created when first injected or looked
  * up, from the {@link ProviderConfiguration} bean (system properties if there is none),
  * and closed when the container shuts down. Look providers up through
- * {@code Instance} when their configuration is settled late. It also registers {@link ProviderCatalog}.
+ * {@code Instance} when their configuration is settled late. It also registers
+ * {@link ProviderCatalog} and the {@link ConsistentSnapshots} facade, so an application
+ * needs nothing but this extension.
  *
  * <p>Registered in {@code META-INF/services/jakarta.enterprise.inject.spi.Extension}. A
  * container booted with discovery disabled does not read that file: pass
@@ -47,6 +51,11 @@ public class QuiesceExtension implements Extension {
     /** Discovers through {@code loader} (null: the thread context class loader). */
     public QuiesceExtension(ClassLoader loader) {
         this.loader = loader;
+    }
+
+    void addFacade(@Observes BeforeBeanDiscovery bbd, BeanManager manager) {
+        bbd.addAnnotatedType(manager.createAnnotatedType(ConsistentSnapshots.class),
+                QuiesceExtension.class.getName() + ".facade");
     }
 
     void registerProviders(@Observes AfterBeanDiscovery abd) {

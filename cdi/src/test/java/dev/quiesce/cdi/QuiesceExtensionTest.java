@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quiesce.core.ProviderNotFoundException;
 import dev.quiesce.spi.SnapshotException;
 import dev.quiesce.spi.SnapshotProvider;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -83,9 +84,9 @@ class QuiesceExtensionTest {
         try (SeContainer container = boot()) {
             ProviderCatalog catalog = container.select(ProviderCatalog.class).get();
             assertEquals(List.of("test-copy", "test-other"), catalog.names());
-            UnknownProviderException e = assertThrows(UnknownProviderException.class, () -> catalog.require("nope"));
-            assertEquals(List.of("test-copy", "test-other"), e.known());
-            assertTrue(e.getMessage().contains("known providers: test-copy, test-other"), e.getMessage());
+            ProviderNotFoundException e = assertThrows(ProviderNotFoundException.class, () -> catalog.require("nope"));
+            assertEquals(List.of("test-copy", "test-other"), e.available());
+            assertTrue(e.getMessage().contains("test-copy, test-other"), e.getMessage());
             assertTrue(container.select(SnapshotProvider.class, Provider.Literal.of("nope")).isUnsatisfied());
         }
     }

@@ -2,7 +2,6 @@ package dev.quiesce.cli;
 
 import dev.quiesce.cdi.FreezeVetoedException;
 import dev.quiesce.cdi.ProviderCreationException;
-import dev.quiesce.cdi.UnknownProviderException;
 import dev.quiesce.fs.CorruptFilesystemException;
 import dev.quiesce.fs.NoSpaceLeftException;
 import dev.quiesce.spi.FreezeException;
@@ -60,7 +59,7 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler, Com
         if (e instanceof CliException cli) {
             return cli.exitCode();
         }
-        if (e instanceof UnknownProviderException || e instanceof IllegalArgumentException) {
+        if (e instanceof IllegalArgumentException) {
             return ExitCode.USAGE;
         }
         if (e instanceof NoSuchFileException || e instanceof FileNotFoundException

@@ -1,6 +1,7 @@
 package dev.quiesce.cli;
 
 import dev.quiesce.core.device.FileBlockDevice;
+import dev.quiesce.dmsnap.DmsnapProvider;
 import dev.quiesce.fs.Dusk;
 import dev.quiesce.fs.DuskOptions;
 import dev.quiesce.spi.BlockDevice;
@@ -32,6 +33,7 @@ final class Image implements AutoCloseable {
     private final FileBlockDevice file;
     private BlockDevice device;
     private SnapshotSource source;
+    private SnapshotProvider originProvider;
     private Dusk mounted;
 
     private Image(Path path, FileBlockDevice file) {
@@ -87,6 +89,10 @@ final class Image implements AutoCloseable {
      */
     SnapshotSource sourceFor(SnapshotProvider provider) throws SnapshotException {
         if (source == null) {
+            if (provider instanceof DmsnapProvider dmsnap) {
+                device = dmsnap.origin(file);
+                originProvider = dmsnap;
+            }
             source = SnapshotSource.ofPath(path, device);
         }
         return source;
@@ -117,6 +123,15 @@ final class Image implements AutoCloseable {
                 mounted.close();
             } catch (IOException e) {
                 first = e;
+            }
+        }
+        if (originProvider != null) {
+            // The dmsnap engine writes to the image file until it is closed, so it goes
+            // first; the container's own close of it later does nothing.
+            try {
+                originProvider.close();
+            } catch (SnapshotException e) {
+                first = first == null ? new IOException(e.getMessage(), e) : first;
             }
         }
         try {

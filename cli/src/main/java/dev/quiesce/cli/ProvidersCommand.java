@@ -9,7 +9,10 @@ import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,12 +26,25 @@ public class ProvidersCommand implements Callable<Integer> {
     @Inject Console console;
     @Inject ProviderCatalog catalog;
     @Inject @Any Instance<SnapshotProvider> providers;
+    @Inject ProviderSettings settings;
 
     @Option(names = {"-l", "--long"}, description = "Also list each provider's configuration keys.")
     boolean longListing;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
+        // Providers that keep state in files are pointed at a throwaway directory, so
+        // that listing them creates nothing anywhere that matters.
+        Path scratch = Files.createTempDirectory("quiesce-providers-");
+        try {
+            Image.configureProviders(settings, scratch.resolve("probe.img"));
+            return list();
+        } finally {
+            KitTarget.deleteTree(scratch);
+        }
+    }
+
+    private int list() {
         PrintWriter out = console.out();
         if (catalog.names().isEmpty()) {
             out.println("no snapshot providers found on the class path");

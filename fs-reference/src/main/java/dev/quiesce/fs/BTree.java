@@ -184,6 +184,11 @@ final class BTree {
             }
         } else {
             int c = n.childFor(key);
+            if (c == 0 && key < n.keys[0]) {
+                // The first key of an index node is only a lower bound of its first child;
+                // keep it one, or a split of that child would put keys out of order.
+                n.keys[0] = key;
+            }
             Node child = mutable(child(n, c), frees);
             n.setChild(c, child);
             Node right = insert(child, key, value, frees);

@@ -353,6 +353,10 @@ public final class Dusk implements Freezable, AutoCloseable {
         return replay.records();
     }
 
+    Volume volume() {
+        return v;
+    }
+
     long cost(long dataBlocks) {
         return v.space.cost(dataBlocks, v.published.inodeCount());
     }

@@ -59,7 +59,7 @@ public final class DuskFile implements AutoCloseable {
             ByteBuffer part = src.slice(src.position(), n);
             long at = pos;
             long blocks = (at % v.blockSize + n + v.blockSize - 1) / v.blockSize;
-            v.change(path, cost(blocks), false, d -> {
+            v.change(path, d -> writeCost(d, at / v.blockSize, blocks), false, d -> {
                 v.data.write(d, node(), at, part);
                 return null;
             });
@@ -117,6 +117,16 @@ public final class DuskFile implements AutoCloseable {
 
     private long cost(long blocks) {
         return v.space.cost(blocks, v.published.inodeCount());
+    }
+
+    /** Blocks already dirty in this delta cost nothing more; nor does an inode already in it. */
+    private long writeCost(Delta d, long first, long blocks) {
+        java.util.TreeMap<Long, byte[]> dirty = d.pages.get(inode);
+        long fresh = dirty == null ? blocks : blocks - dirty.subMap(first, first + blocks).size();
+        if (fresh == 0 && d.inodes.containsKey(inode)) {
+            return 0;
+        }
+        return cost(fresh);
     }
 
     /** Releases the handle; the last close of an unlinked file destroys it. */

@@ -20,6 +20,11 @@ final class Volume {
         T run(Delta delta) throws IOException;
     }
 
+    /** The worst-case blocks of a change, worked out under the lock against the current delta. */
+    interface Cost {
+        long of(Delta delta) throws IOException;
+    }
+
     /** A read: runs under the lock, never waits for the gate. */
     interface Read<T> {
         T run() throws IOException;
@@ -38,6 +43,11 @@ final class Volume {
     volatile Published published;
     Delta current;
     Commit commit;
+    /**
+     * Runs inside the delta gate before a change takes the lock; tests use it to hold a
+     * change in flight (a freeze must then wait for it, or time out: SPEC.md F5, F6).
+     */
+    volatile Runnable inFlightHook;
     Namespace namespace;
     FileData data;
 
@@ -74,23 +84,31 @@ final class Volume {
      * fails with {@link NoSpaceLeftException} before anything was changed.
      */
     <T> T change(String path, long cost, boolean freeing, Change<T> op) throws IOException {
+        return change(path, d -> cost, freeing, op);
+    }
+
+    <T> T change(String path, Cost cost, boolean freeing, Change<T> op) throws IOException {
         if (readOnly) {
             throw new ReadOnlyMountException(path);
         }
         gate.enter();
         try {
+            Runnable hook = inFlightHook;
+            if (hook != null) {
+                hook.run();
+            }
             lock.lock();
             try {
-                if (!space.tryReserve(current, cost, freeing, published.free())) {
+                for (int attempt = 0; !space.tryReserve(current, cost.of(current), freeing, published.free()); attempt++) {
+                    if (attempt == 3) {
+                        throw new NoSpaceLeftException(path, "needs up to " + cost.of(current) + " blocks, "
+                                + space.available(current, published.free()) + " available");
+                    }
                     lock.unlock();
                     try {
                         commit.commitAndWait(false);
                     } finally {
                         lock.lock();
-                    }
-                    if (!space.tryReserve(current, cost, freeing, published.free())) {
-                        throw new NoSpaceLeftException(path, "needs up to " + cost + " blocks, "
-                                + space.available(current, published.free()) + " available");
                     }
                 }
                 reapLocked(current);

@@ -25,17 +25,17 @@ class CrashConsistencyTest {
 
     @Test
     void everyCrashImageHoldsExactlyALastCommittedState() throws Exception {
-        int checked = run(512, 4096, 0, 20261201L, IMAGES * 4 / 5, Math.max(30, IMAGES / 150));
+        int checked = run(512, 4096, 0, 20261201L, IMAGES * 4 / 5);
         assertTrue(checked >= IMAGES * 4 / 5 * 9 / 10, "only " + checked + " crash images checked");
     }
 
     @Test
     void tornWritesFallBackToTheOtherSuperblock() throws Exception {
-        int checked = run(4096, 512, 512, 77L, IMAGES / 5, Math.max(12, IMAGES / 500));
+        int checked = run(4096, 512, 512, 77L, IMAGES / 5);
         assertTrue(checked >= IMAGES / 5 * 9 / 10, "only " + checked + " crash images checked");
     }
 
-    private int run(int blockSize, int blocks, int tornUnit, long seed, int budget, int steps) throws Exception {
+    private int run(int blockSize, int blocks, int tornUnit, long seed, int budget) throws Exception {
         MemoryBlockDevice formatted = new MemoryBlockDevice("crash", blockSize, blocks);
         Dusk.format(formatted);
         CrashSimulatingBlockDevice dev = CrashSimulatingBlockDevice.copyOf("crash", formatted);
@@ -47,7 +47,8 @@ class CrashConsistencyTest {
         try (Dusk fs = Dusk.mount(dev, options)) {
             states.add(model.copy());
             durableAt.add(dev.flushCount());
-            for (int s = 0; s < steps; s++) {
+            CrashPlan probe = new CrashPlan(seed, 40, tornUnit, true);
+            for (int s = 0; s < 5000 && (s % 10 != 0 || count(dev, probe) < budget); s++) {
                 int ops = 1 + s % 8;
                 for (int k = 0; k < ops; k++) {
                     work.step(fs, model);
@@ -57,24 +58,31 @@ class CrashConsistencyTest {
                 durableAt.add(dev.flushCount());
             }
         }
-        CrashPlan plan = new CrashPlan(seed, Math.max(40, budget / (steps * 2)), tornUnit, true);
-        long total = 0;
-        for (CrashState ignored : dev.crashStates(plan)) {
-            total++;
-        }
-        long stride = Math.max(1, (total + budget - 1) / budget);
-        int index = 0;
+        CrashPlan plan = new CrashPlan(seed, 40, tornUnit, true);
+        long total = count(dev, plan);
+        long want = Math.min(budget, total);
+        long index = 0;
         int checked = 0;
         for (CrashState state : dev.crashStates(plan)) {
-            if (index++ % stride != 0) {
+            boolean pick = index * want / total != (index + 1) * want / total;
+            index++;
+            if (!pick) {
                 continue;
             }
             check(state, states, durableAt, checked % 50 == 0);
             checked++;
         }
         System.out.println("crash images: " + checked + " checked of " + total + " states (block size " + blockSize
-                + (tornUnit > 0 ? ", torn unit " + tornUnit : "") + ", " + steps + " commits)");
+                + (tornUnit > 0 ? ", torn unit " + tornUnit : "") + ", " + (states.size() - 1) + " syncs)");
         return checked;
+    }
+
+    private static long count(CrashSimulatingBlockDevice dev, CrashPlan plan) {
+        long n = 0;
+        for (CrashState ignored : dev.crashStates(plan)) {
+            n++;
+        }
+        return n;
     }
 
     private static void check(CrashState state, List<FsModel> states, List<Integer> durableAt, boolean writeAfter)

@@ -61,6 +61,8 @@ final class CowEngine implements AutoCloseable {
     private final int storeBlocksPerChunk;
     private final int pendingLimit;
     private final Map<Integer, byte[]> pending = new HashMap<>();
+    /** Copies not yet written to the store, by data chunk: written at the commit in runs of consecutive chunks. */
+    private final TreeMap<Long, byte[]> copies = new TreeMap<>();
     private final TreeMap<Long, Long> dirtySlots = new TreeMap<>();
     private int nextEpoch;
     private long catalogGeneration;
@@ -83,7 +85,7 @@ final class CowEngine implements AutoCloseable {
         this.nextEpoch = nextEpoch;
         this.catalogGeneration = catalogGeneration;
         this.storeBlocksPerChunk = geometry.chunkBytes() / store.blockSize();
-        this.pendingLimit = Math.max(1, Math.min(64, PENDING_BYTES / geometry.chunkBytes()));
+        this.pendingLimit = Math.max(1, Math.min(256, PENDING_BYTES / geometry.chunkBytes()));
         this.mergeActive = intervals.stream().anyMatch(i -> i.snapshot.merging);
     }
 
@@ -168,7 +170,7 @@ final class CowEngine implements AutoCloseable {
             if (n < 0) {
                 invalidateNeeding(c);
             } else {
-                store.write(storeChunk(n) * storeBlocksPerChunk, ByteBuffer.wrap(old));
+                copies.put(n, old);
                 Interval latest = intervals.get(intervals.size() - 1);
                 latest.table.put(c, n);
                 dirtySlots.put(n, StoreCodec.exception(latest.snapshot.epoch, c));
@@ -258,6 +260,7 @@ final class CowEngine implements AutoCloseable {
 
     /** The group commit (see the class comment for the order). */
     void commitLocked() throws IOException {
+        writeCopies();
         if (!dirtySlots.isEmpty() || catalogDirty) {
             if (!skipDataFlush) {
                 store.flush();
@@ -277,6 +280,23 @@ final class CowEngine implements AutoCloseable {
                 writeOriginChunk(e.getKey(), e.getValue());
             }
             pending.clear();
+        }
+    }
+
+    /** Writes the held copies, one store write per run of consecutive data chunks. */
+    private void writeCopies() throws IOException {
+        int cb = geometry.chunkBytes();
+        while (!copies.isEmpty()) {
+            long first = copies.firstKey();
+            int run = 1;
+            while (copies.containsKey(first + run) && run < 256) {
+                run++;
+            }
+            ByteBuffer b = ByteBuffer.allocate(run * cb);
+            for (int k = 0; k < run; k++) {
+                b.put(copies.remove(first + k));
+            }
+            store.write(storeChunk(first) * storeBlocksPerChunk, b.flip());
         }
     }
 
@@ -477,7 +497,7 @@ final class CowEngine implements AutoCloseable {
                     int start = dst.position();
                     long n = findFrom(j, c);
                     if (n >= 0) {
-                        readStoreChunk(storeChunk(n), ByteBuffer.wrap(chunk));
+                        readDataChunk(n, chunk);
                         dst.put(chunk, within, len);
                     } else {
                         ByteBuffer part = dst.slice();
@@ -536,6 +556,16 @@ final class CowEngine implements AutoCloseable {
 
     long storeChunk(long dataChunk) {
         return geometry.firstDataChunk() + dataChunk;
+    }
+
+    /** A data chunk's contents, from the held copies if not yet written. */
+    void readDataChunk(long dataChunk, byte[] dst) throws IOException {
+        byte[] held = copies.get(dataChunk);
+        if (held != null) {
+            System.arraycopy(held, 0, dst, 0, held.length);
+        } else {
+            readStoreChunk(storeChunk(dataChunk), ByteBuffer.wrap(dst));
+        }
     }
 
     void readStoreChunk(long chunk, ByteBuffer dst) throws IOException {

@@ -148,7 +148,7 @@ public final class DmsnapProvider implements SnapshotProvider {
                     owns = true;
                 }
                 primary = new Volume(device, owns, StoreLoader.format(device, chunkBytes, real.sizeBytes(),
-                        real.blockSize()));
+                        real.blockSize(), owns));
                 volumes.add(primary);
             }
             return attach(primary, real);
@@ -180,7 +180,7 @@ public final class DmsnapProvider implements SnapshotProvider {
         }
         try {
             CowEngine engine = StoreLoader.isFormatted(store) ? StoreLoader.open(store)
-                    : StoreLoader.format(store, chunkBytes, real.sizeBytes(), real.blockSize());
+                    : StoreLoader.format(store, chunkBytes, real.sizeBytes(), real.blockSize(), false);
             Volume v = new Volume(store, false, engine);
             volumes.add(v);
             return attach(v, real);

@@ -6,8 +6,11 @@ import java.util.Arrays;
  * The exceptions of one interval between cuts: origin chunk to data chunk, with no object
  * per exception.
  *
- * <p>Most entries live in {@code sorted}, an exactly sized array of exception words
- * ({@link StoreCodec#exception}) in origin order, found by binary search: 8 bytes each.
+ * <p>Most entries live in {@code sorted}: exception words ({@link StoreCodec#exception})
+ * in origin order, found by binary search, 8 bytes each. They are held in pieces of
+ * 32768 words (the last one exactly sized) rather than one array, because a collector
+ * with regions (G1) rounds a huge array up to whole regions, which would add bytes per
+ * exception.
  * New entries go to {@code recent}, a small open-addressing hash of words whose capacity
  * follows the square root of the table, so it adds O(sqrt n) bytes, not O(n); when it is
  * half full it is folded into {@code sorted} by one merge pass, which costs O(sqrt n)
@@ -20,17 +23,45 @@ final class ExceptionTable {
     private static final long EMPTY = StoreCodec.NO_EXCEPTION;
     private static final int MIN_RECENT = 64;
 
-    private long[] sorted;
+    private static final int PIECE_SHIFT = 15;
+    private static final int PIECE = 1 << PIECE_SHIFT;
+
+    private long[][] pieces;
+    private int sortedSize;
     private long[] recent;
     private int recentCount;
 
-    private ExceptionTable(long[] sorted) {
-        this.sorted = sorted;
-        this.recent = newRecent(sorted.length);
+    private ExceptionTable(long[] sorted, int n) {
+        setSorted(sorted, n);
+    }
+
+    private void setSorted(long[] words, int n) {
+        int count = (n + PIECE - 1) >>> PIECE_SHIFT;
+        long[][] p = new long[count][];
+        for (int i = 0; i < count; i++) {
+            int from = i << PIECE_SHIFT;
+            p[i] = Arrays.copyOfRange(words, from, Math.min(n, from + PIECE));
+        }
+        pieces = p;
+        sortedSize = n;
+        recent = newRecent(n);
+        recentCount = 0;
+    }
+
+    private long sortedAt(int i) {
+        return pieces[i >>> PIECE_SHIFT][i & (PIECE - 1)];
+    }
+
+    private long[] sortedArray() {
+        long[] out = new long[sortedSize];
+        for (int i = 0; i < pieces.length; i++) {
+            System.arraycopy(pieces[i], 0, out, i << PIECE_SHIFT, pieces[i].length);
+        }
+        return out;
     }
 
     static ExceptionTable empty() {
-        return new ExceptionTable(new long[0]);
+        return new ExceptionTable(new long[0], 0);
     }
 
     /**
@@ -53,7 +84,7 @@ final class ExceptionTable {
                 s[k++] = s[i];
             }
         }
-        return new ExceptionTable(k == s.length ? s : Arrays.copyOf(s, k));
+        return new ExceptionTable(s, k);
     }
 
     /** The data chunk of {@code originChunk}, or -1. */
@@ -63,7 +94,7 @@ final class ExceptionTable {
             return StoreCodec.dataChunkOf(w);
         }
         int i = searchSorted(originChunk);
-        return i >= 0 ? StoreCodec.dataChunkOf(sorted[i]) : -1;
+        return i >= 0 ? StoreCodec.dataChunkOf(sortedAt(i)) : -1;
     }
 
     boolean contains(int originChunk) {
@@ -89,25 +120,31 @@ final class ExceptionTable {
     }
 
     int size() {
-        return sorted.length + recentCount;
+        return sortedSize + recentCount;
     }
 
     /** Heap bytes held by the table's arrays (the measure of "bytes per exception"). */
     long heapBytes() {
-        return 16L + 8L * sorted.length + 16L + 8L * recent.length + 24;
+        long bytes = 16L + 8L * pieces.length + 16L + 8L * recent.length + 32;
+        for (long[] piece : pieces) {
+            bytes += 16L + 8L * piece.length;
+        }
+        return bytes;
     }
 
     /** Every exception word, in origin order. */
     long[] toSortedWords() {
         fold();
-        return sorted.clone();
+        return sortedArray();
     }
 
     /** Calls {@code action} with every exception word, in origin order. */
     void forEach(java.util.function.LongConsumer action) {
         fold();
-        for (long w : sorted) {
-            action.accept(w);
+        for (long[] piece : pieces) {
+            for (long w : piece) {
+                action.accept(w);
+            }
         }
     }
 
@@ -119,7 +156,7 @@ final class ExceptionTable {
      */
     void absorb(ExceptionTable later, java.util.function.LongPredicate wanted, java.util.function.LongConsumer freed) {
         fold();
-        long[] a = sorted;
+        long[] a = sortedArray();
         long[] b = later.toSortedWords();
         long[] out = new long[a.length + b.length];
         int i = 0;
@@ -153,8 +190,7 @@ final class ExceptionTable {
             }
             j++;
         }
-        sorted = k == out.length ? out : Arrays.copyOf(out, k);
-        recent = newRecent(sorted.length);
+        setSorted(out, k);
     }
 
     private void fold() {
@@ -169,22 +205,26 @@ final class ExceptionTable {
             }
         }
         Arrays.sort(add);
-        long[] out = new long[sorted.length + n];
+        long[] out = new long[sortedSize + n];
         int i = 0;
         int j = 0;
         int k = 0;
-        while (i < sorted.length && j < n) {
-            out[k++] = sorted[i] < add[j] ? sorted[i++] : add[j++];
+        while (i < sortedSize && j < n) {
+            long w = sortedAt(i);
+            if (w < add[j]) {
+                out[k++] = w;
+                i++;
+            } else {
+                out[k++] = add[j++];
+            }
         }
-        while (i < sorted.length) {
-            out[k++] = sorted[i++];
+        while (i < sortedSize) {
+            out[k++] = sortedAt(i++);
         }
         while (j < n) {
             out[k++] = add[j++];
         }
-        sorted = out;
-        recent = newRecent(sorted.length);
-        recentCount = 0;
+        setSorted(out, k);
     }
 
     private long findRecent(int originChunk) {
@@ -201,10 +241,10 @@ final class ExceptionTable {
 
     private int searchSorted(int originChunk) {
         int lo = 0;
-        int hi = sorted.length - 1;
+        int hi = sortedSize - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            int o = StoreCodec.originOf(sorted[mid]);
+            int o = StoreCodec.originOf(sortedAt(mid));
             if (o < originChunk) {
                 lo = mid + 1;
             } else if (o > originChunk) {

@@ -46,7 +46,7 @@ final class Merge {
             engine.lock.writeLock().lock();
             try {
                 long n = engine.findFrom(engine.indexOf(s), c);
-                engine.readStoreChunk(engine.storeChunk(n), ByteBuffer.wrap(chunk));
+                engine.readDataChunk(n, chunk);
                 engine.writeLocked((long) c * g.chunkBytes(), ByteBuffer.wrap(chunk, 0, g.originChunkBytes(c)));
             } finally {
                 engine.lock.writeLock().unlock();

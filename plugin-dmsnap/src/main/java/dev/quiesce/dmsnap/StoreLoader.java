@@ -24,8 +24,8 @@ final class StoreLoader {
     }
 
     /** Formats {@code store} for an origin of {@code originBytes} in {@code originBlockSize}-byte blocks. */
-    static CowEngine format(BlockDevice store, int chunkBytes, long originBytes, int originBlockSize)
-            throws IOException {
+    static CowEngine format(BlockDevice store, int chunkBytes, long originBytes, int originBlockSize,
+                            boolean knownZero) throws IOException {
         if (chunkBytes % store.blockSize() != 0) {
             throw new IOException(store.name() + ": chunk size " + chunkBytes + " is not a multiple of the store's "
                     + store.blockSize() + "-byte blocks");
@@ -40,7 +40,8 @@ final class StoreLoader {
         }
         int perChunk = chunkBytes / store.blockSize();
         ByteBuffer zero = ByteBuffer.allocate(chunkBytes);
-        for (long c = g.firstSlotChunk(); c < g.firstDataChunk(); c++) {
+        // Only a fresh, sparse file is known to read as zeros already.
+        for (long c = g.firstSlotChunk(); c < g.firstDataChunk() && !knownZero; c++) {
             store.write(c * perChunk, zero.clear());
         }
         // A catalog copy without its magic is ignored, so only each copy's first chunk needs clearing.

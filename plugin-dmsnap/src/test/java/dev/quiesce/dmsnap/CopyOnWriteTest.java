@@ -56,9 +56,11 @@ class CopyOnWriteTest {
             f.real.reset();
             f.fill(8, 1, 2);
             assertEquals(1, f.dataChunksUsed());
-            assertEquals(1, f.store.writes.get(), "one copy written to the store");
-            assertEquals(1, f.real.reads.get(), "the old chunk is read once");
+            assertEquals(0, f.real.writes.get(), "the origin write waits for its exception");
             f.origin.flush();
+            assertEquals(2, f.store.writes.get(), "the copy and its slot chunk");
+            assertEquals(1, f.real.reads.get(), "the old chunk is read once");
+            assertEquals(1, f.real.writes.get());
             long storeWrites = f.store.writes.get();
             f.real.reset();
             f.store.reset();

@@ -38,8 +38,13 @@ import java.util.function.Consumer;
  *       and progress is reported as it goes.</li>
  * </ul>
  *
+ * <h2>Contract (SPEC.md D1-D6)</h2>
+ * Block size and count are the primary's (D1); transfers are checked before any byte
+ * moves (D2); {@link #flush()} returns when every completed write is durable on both
+ * legs (D3); reads return the primary's last completed write (D4).
+ *
  * <h2>Threading</h2>
- * Safe for concurrent use (SPEC.md D6). Writes hold the mode lock shared and their region
+ * Safe for concurrent use (D6). Writes hold the mode lock shared and their region
  * stripes shared; split and rejoin take the mode lock exclusively (draining writes), a
  * resync takes one region stripe exclusively at a time.
  */
@@ -143,6 +148,10 @@ public final class MirroredBlockDevice implements BlockDevice {
     /** Regions still to copy to the replica (or, while split, changed since the split). */
     public long pendingRegions() {
         return regions.staleCount();
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     @Override public int blockSize() { return primary.blockSize(); }

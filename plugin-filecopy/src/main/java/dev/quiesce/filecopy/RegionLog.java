@@ -98,7 +98,7 @@ final class RegionLog {
         return log;
     }
 
-    /** Opens an existing log: the newest valid slot, which {@link #latest()} returns. */
+    /** Opens an existing log; the next write follows the newest valid slot's sequence. */
     static RegionLog open(BlockDevice device) throws IOException {
         Image image = read(device);
         return new RegionLog(device, Math.toIntExact(device.blockCount() / 2), image.sequence());
@@ -214,8 +214,8 @@ final class RegionLog {
         };
     }
 
-    String deviceName() {
-        return device.name();
+    synchronized long sequence() {
+        return sequence;
     }
 
     void close() throws IOException {

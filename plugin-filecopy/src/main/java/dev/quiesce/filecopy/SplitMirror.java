@@ -127,6 +127,10 @@ final class SplitMirror implements CutMethod {
     @Override
     public void delete(SnapshotRecord record) throws SnapshotException {
         MirroredBlockDevice mirror = mirrors.get(record.sourceId());
+        if (mirror != null && mirror.isClosed()) {
+            mirrors.remove(record.sourceId(), mirror);
+            mirror = null;
+        }
         try {
             if (mirror != null && mirror.state() == MirrorState.SPLIT && mirror.replica().equals(record.image())) {
                 mirror.rejoin();

@@ -127,17 +127,17 @@ final class FileCopySubject implements ProviderSubject {
     }
 
     @Override
-    public void close() throws Exception {
-        Exception failure = null;
+    public void close() throws IOException {
+        IOException failure = null;
         try {
             provider.close();
-        } catch (Exception e) {
-            failure = e;
+        } catch (dev.quiesce.spi.SnapshotException e) {
+            failure = new IOException("cannot close the provider", e);
         }
         for (BlockDevice device : opened) {
             try {
                 device.close();
-            } catch (Exception e) {
+            } catch (IOException e) {
                 failure = failure == null ? e : failure;
             }
         }

@@ -24,6 +24,17 @@ public interface PendingSnapshot {
     /** Makes the cut; the source must be quiesced (frozen, or the provider freezes itself). */
     Snapshot cut() throws SnapshotException;
 
+    /**
+     * Makes the cut knowing which blocks were in use at the freeze (F15, S1): the
+     * coordinator learns the bitmap only from the freeze, after {@code prepare}. A provider
+     * whose {@link Capabilities#usesBlockUsage()} is true may skip the other blocks, which
+     * then read as zeros from the snapshot. By default the bitmap is ignored and this is
+     * {@link #cut()}.
+     */
+    default Snapshot cut(BlockUsage usageAtFreeze) throws SnapshotException {
+        return cut();
+    }
+
     /** Finishes after the thaw and returns the ready snapshot (its {@code isReady()} is true). */
     Snapshot complete() throws SnapshotException;
 

@@ -171,6 +171,8 @@ public abstract class FreezableKit extends AbstractKit {
                     while (!stop.get()) {
                         s.mutate(slot, v++);
                         done.incrementAndGet();
+                        // Paced, so a witness keeps a history it can search quickly.
+                        java.util.concurrent.locks.LockSupport.parkNanos(50_000);
                     }
                     return null;
                 }));
@@ -405,19 +407,20 @@ public abstract class FreezableKit extends AbstractKit {
     @Test
     public void F8_leaseStartsAtFreezeAndRenewExtends() throws Exception {
         FreezableSubject s = subject();
-        Duration lease = Duration.ofMillis(500);
+        Duration lease = Duration.ofMillis(400);
         FreezeHandle h = freeze(s, "kit-F8-renew", lease);
-        for (int i = 0; i < 24; i++) {
+        for (int i = 0; i < 16; i++) {
             Thread.sleep(50);
             h.renew();
         }
-        assertTrue(h.isHeld() && !h.lapsed(), "renewed every 50 ms for 1.2 s, a 500 ms lease lapsed anyway");
+        assertTrue(h.isHeld() && !h.lapsed(), "renewed every 50 ms for 0.8 s, a 400 ms lease lapsed anyway");
         assertEquals(ThawResult.THAWED, h.thaw());
         assertThrows(AlreadyThawedException.class, h::renew, "renewing a thawed handle");
 
         FreezeHandle gone = freeze(s, "kit-F8-lapse", Duration.ofMillis(20));
         awaitTrue(gone::lapsed, "a 20 ms lease never lapsed");
         assertThrows(LeaseLapsedException.class, gone::renew, "renewing a lapsed handle");
+        gone.thaw();
 
         Optional<MutationStall> stall = s.stallNextMutation();
         if (stall.isPresent()) {
@@ -433,8 +436,12 @@ public abstract class FreezableKit extends AbstractKit {
             assertTrue(stall.awaitStalled(Background.BOUND), "the stalled mutation never reached the device");
             Future<FreezeHandle> freezing = background.start(() -> {
                 FreezeHandle h = s.target().freeze(new FreezeRequest("kit-F8-slow", lease, Background.BOUND));
-                assertTrue(h.isHeld() && !h.lapsed(), "a freeze that took longer than its lease returned "
-                        + "already lapsed: the lease started at the request, not at the freeze (F8)");
+                try {
+                    h.renew();
+                } catch (LeaseLapsedException e) {
+                    throw new AssertionError("a freeze that took longer than its lease returned a lapsed hold: "
+                            + "the lease started at the request, not when the freeze completed (F8)", e);
+                }
                 return h;
             });
             Thread.sleep(2 * lease.toMillis());

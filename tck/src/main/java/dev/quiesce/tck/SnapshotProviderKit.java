@@ -163,6 +163,7 @@ public abstract class SnapshotProviderKit extends AbstractKit {
                 }
             }
             BlockUsage usage = BlockUsage.of(source.device().blockSize(), count, words);
+            atCut = image(source.device());
             Snapshot partial = create(s.provider(), SnapshotRequest.of("kit-s1-usage", source).withBlockUsage(usage));
             scribble(source, 64);
             assertReads(atCut, partial, usage);

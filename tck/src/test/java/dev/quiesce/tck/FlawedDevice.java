@@ -66,13 +66,6 @@ final class FlawedDevice implements BlockDevice {
                 src.position(src.position() + size);
             }
         }
-        if (flaw == Flaw.D4_STALE_READ_CACHE && src.remaining() >= size) {
-            for (int i = 0; i < src.remaining() / size; i++) {
-                byte[] data = new byte[size];
-                src.duplicate().position(src.position() + i * size).get(data);
-                cache.putIfAbsent(block + i, data);
-            }
-        }
         if (flaw == Flaw.D6_SHARED_SCRATCH) {
             BlockDevice.checkTransfer(this, block, src);
             scratch = new byte[src.remaining()];
@@ -82,7 +75,15 @@ final class FlawedDevice implements BlockDevice {
             inner.write(block, ByteBuffer.wrap(scratch.length == mine.length ? scratch : mine));
             return;
         }
+        ByteBuffer copy = src.duplicate();
         inner.write(block, src);
+        if (flaw == Flaw.D4_STALE_READ_CACHE) {
+            for (long b = block; copy.remaining() >= size; b++) {
+                byte[] data = new byte[size];
+                copy.get(data);
+                cache.putIfAbsent(b, data);
+            }
+        }
     }
 
     @Override

@@ -53,8 +53,8 @@ final class MemoryCowProvider implements SnapshotProvider {
         S8_CLAIMS_SPLIT_MIRROR,
         /** The cut stamps a marker block into the source. */
         S9_CUT_STAMPS_SOURCE,
-        /** list() shows only snapshots of the last source used. */
-        S10_LISTS_LAST_SOURCE_ONLY,
+        /** list() returns only its first page of two (the paging bug). */
+        S10_LISTS_FIRST_PAGE_ONLY,
         /** Delete also frees the copies the next older snapshot relies on. */
         S11_DELETE_FREES_OLDER,
         /** supports() and prepare() accept any source. */
@@ -71,7 +71,6 @@ final class MemoryCowProvider implements SnapshotProvider {
     private long storedBlocks;
     private long storeLimit = Long.MAX_VALUE;
     private int nextId;
-    private String lastSource;
 
     MemoryCowProvider(Flaw flaw) {
         this.flaw = flaw;
@@ -116,7 +115,6 @@ final class MemoryCowProvider implements SnapshotProvider {
             throw new UnsupportedSourceException(name(), source.id(), "not an origin device of this provider");
         }
         synchronized (lock) {
-            lastSource = source.id();
             Snap existing = byName.get(request.name());
             if (existing != null) {
                 boolean same = existing.sourceId.equals(source.id());
@@ -137,9 +135,10 @@ final class MemoryCowProvider implements SnapshotProvider {
         synchronized (lock) {
             List<Snapshot> out = new ArrayList<>();
             for (Snap s : byName.values()) {
-                if (flaw != Flaw.S10_LISTS_LAST_SOURCE_ONLY || s.sourceId.equals(lastSource)) {
-                    out.add(s);
+                if (flaw == Flaw.S10_LISTS_FIRST_PAGE_ONLY && out.size() == 2) {
+                    break;
                 }
+                out.add(s);
             }
             return out;
         }

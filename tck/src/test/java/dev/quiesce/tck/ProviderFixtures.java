@@ -20,7 +20,7 @@ final class ProviderFixtures {
             S7_abortAfterCutLeaks.class,
             S8_claimsSplitMirror.class,
             S9_cutStampsSource.class,
-            S10_listsLastSourceOnly.class,
+            S10_listsFirstPageOnly.class,
             S11_deleteFreesOlder.class,
             S12_acceptsAnySource.class,
             S13_invalidReadsZeros.class,
@@ -114,10 +114,10 @@ final class ProviderFixtures {
         }
     }
 
-    /** S10_LISTS_LAST_SOURCE_ONLY. */
-    static final class S10_listsLastSourceOnly extends Flawed {
-        S10_listsLastSourceOnly() {
-            super(MemoryCowProvider.Flaw.S10_LISTS_LAST_SOURCE_ONLY);
+    /** S10_LISTS_FIRST_PAGE_ONLY. */
+    static final class S10_listsFirstPageOnly extends Flawed {
+        S10_listsFirstPageOnly() {
+            super(MemoryCowProvider.Flaw.S10_LISTS_FIRST_PAGE_ONLY);
         }
     }
 

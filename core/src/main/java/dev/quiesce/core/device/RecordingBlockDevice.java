@@ -4,11 +4,13 @@ import dev.quiesce.spi.BlockDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -61,7 +63,8 @@ public final class RecordingBlockDevice implements BlockDevice {
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
     private final BlockDevice device;
-    private final List<Event> events = new ArrayList<>();
+    /** Finished events by their end sequence number: queries near a mark stay cheap. */
+    private final ConcurrentSkipListMap<Long, Event> finished = new ConcurrentSkipListMap<>();
     private final Map<Long, Event> inFlight = new ConcurrentHashMap<>();
 
     public RecordingBlockDevice(BlockDevice device) {
@@ -116,22 +119,22 @@ public final class RecordingBlockDevice implements BlockDevice {
         } finally {
             long end = SEQUENCE.incrementAndGet();
             Event done = new Event(start, end, kind, block, blocks, startNanos, System.nanoTime(), thread, failed);
-            synchronized (events) {
-                events.add(done);
-            }
+            finished.put(end, done);
             inFlight.remove(start);
         }
     }
 
     /** Every recorded operation, finished ones in order of completion, then those in flight. */
     public List<Event> events() {
-        // In-flight first: an operation finishing meanwhile is then seen in one list or
+        return eventsEndingAfter(Long.MIN_VALUE);
+    }
+
+    /** Finished events ending after {@code sequence}, then every event in flight. */
+    private List<Event> eventsEndingAfter(long sequence) {
+        // In-flight first: an operation finishing meanwhile is then seen in one place or
         // both (finished wins), never in neither.
-        Map<Long, Event> pending = new java.util.HashMap<>(inFlight);
-        List<Event> all;
-        synchronized (events) {
-            all = new ArrayList<>(events);
-        }
+        Map<Long, Event> pending = new HashMap<>(inFlight);
+        List<Event> all = new ArrayList<>(finished.tailMap(sequence, false).values());
         for (Event e : all) {
             pending.remove(e.start());
         }
@@ -141,17 +144,18 @@ public final class RecordingBlockDevice implements BlockDevice {
 
     /** Every write that was at the device at any moment between the two marks. */
     public List<Event> writesBetween(long fromMark, long toMark) {
-        return select(e -> e.kind() == Kind.WRITE && e.overlaps(fromMark, toMark));
+        return select(fromMark, e -> e.kind() == Kind.WRITE && e.overlaps(fromMark, toMark));
     }
 
     /** Every flush that was at the device at any moment between the two marks. */
     public List<Event> flushesBetween(long fromMark, long toMark) {
-        return select(e -> e.kind() == Kind.FLUSH && e.overlaps(fromMark, toMark));
+        return select(fromMark, e -> e.kind() == Kind.FLUSH && e.overlaps(fromMark, toMark));
     }
 
     /** Every write that was at the device at any moment in the {@code nanoTime} interval. */
     public List<Event> writesDuring(long fromNanos, long toNanos) {
-        return select(e -> e.kind() == Kind.WRITE && e.startNanos() < toNanos && e.endNanos() > fromNanos);
+        return select(Long.MIN_VALUE, e -> e.kind() == Kind.WRITE && e.startNanos() < toNanos
+                && e.endNanos() > fromNanos);
     }
 
     /**
@@ -171,35 +175,34 @@ public final class RecordingBlockDevice implements BlockDevice {
      * was followed by a completed flush (F1).
      */
     public boolean durableAt(long mark) {
-        long lastWriteEnd = 0;
-        long lastFlushEnd = 0;
-        long lastFlushStart = 0;
-        for (Event e : events()) {
-            if (e.start() >= mark) {
-                continue;
-            }
-            if (e.end() > mark) {
+        for (Event e : eventsEndingAfter(mark)) {
+            if (e.start() < mark) {
                 return false; // something was still at the device at the mark
             }
+        }
+        // Walk back from the mark: durable if a flush that started after the last
+        // successful write ended also finished before the mark.
+        long latestFlushStart = Long.MIN_VALUE;
+        for (Event e : finished.headMap(mark, false).descendingMap().values()) {
             if (e.failed()) {
                 continue;
             }
-            if (e.kind() == Kind.WRITE) {
-                lastWriteEnd = Math.max(lastWriteEnd, e.end());
-            } else if (e.end() > lastFlushEnd) {
-                lastFlushEnd = e.end();
-                lastFlushStart = e.start();
+            if (e.kind() == Kind.FLUSH) {
+                latestFlushStart = Math.max(latestFlushStart, e.start());
+            } else {
+                return latestFlushStart > e.end();
             }
         }
-        return lastWriteEnd == 0 || lastFlushStart > lastWriteEnd;
+        return true;
     }
 
     /** The last flush that completed before {@code mark}. */
     public Optional<Event> lastFlushBefore(long mark) {
         Event last = null;
-        for (Event e : select(e -> e.kind() == Kind.FLUSH && e.end() < mark && !e.failed())) {
-            if (last == null || e.end() > last.end()) {
+        for (Event e : finished.headMap(mark, false).descendingMap().values()) {
+            if (e.kind() == Kind.FLUSH && !e.failed()) {
                 last = e;
+                break;
             }
         }
         return Optional.ofNullable(last);
@@ -207,14 +210,12 @@ public final class RecordingBlockDevice implements BlockDevice {
 
     /** Forgets every finished event (those in flight stay). */
     public void clear() {
-        synchronized (events) {
-            events.clear();
-        }
+        finished.clear();
     }
 
-    private List<Event> select(Predicate<Event> filter) {
+    private List<Event> select(long endingAfter, Predicate<Event> filter) {
         List<Event> out = new ArrayList<>();
-        for (Event e : events()) {
+        for (Event e : eventsEndingAfter(endingAfter)) {
             if (filter.test(e)) {
                 out.add(e);
             }
