@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Copies a snapshot's device into a backup file: only the blocks in use when the
@@ -59,12 +60,14 @@ final class BlockCopy {
 
     /**
      * Copies {@code from} to {@code target}, at most {@code maxBytesPerSecond} (0: no
-     * limit), reporting progress.
+     * limit), reporting progress. {@code cancelled} is polled between runs of blocks: a
+     * flag rather than a thread interrupt, because an interrupt would close the channels
+     * of the devices being read.
      *
-     * @throws InterruptedException if interrupted; the partial file is removed
+     * @throws InterruptedException if cancelled or interrupted; the partial file is removed
      */
     static Result copy(BlockDevice from, Optional<BlockUsage> usage, Path target, Progress progress,
-                       long maxBytesPerSecond) throws IOException, InterruptedException {
+                       long maxBytesPerSecond, BooleanSupplier cancelled) throws IOException, InterruptedException {
         Path partial = partialOf(target);
         long start = System.nanoTime();
         long copied = 0;
@@ -78,7 +81,7 @@ final class BlockCopy {
             ByteBuffer buffer = ByteBuffer.allocate(RUN * bs);
             long block = usage.isPresent() ? usage.get().nextInUse(0) : 0;
             while (block >= 0 && block < blocks) {
-                if (Thread.interrupted()) {
+                if (cancelled.getAsBoolean() || Thread.interrupted()) {
                     throw new InterruptedException("backup copy interrupted at block " + block);
                 }
                 int run = runLength(usage, block, blocks);

@@ -14,6 +14,7 @@ public class Console {
     private PrintWriter err = new PrintWriter(System.err, true);
     private volatile boolean verbose;
     private volatile boolean progress = true;
+    private volatile boolean cancelled;
 
     void connect(PrintWriter out, PrintWriter err) {
         this.out = out;
@@ -43,5 +44,18 @@ public class Console {
 
     void progress(boolean progress) {
         this.progress = progress;
+    }
+
+    /**
+     * Whether the user asked to stop (Ctrl-C): long operations poll this between steps
+     * and then clean up, thaw and remove partial output before returning.
+     */
+    public boolean cancelled() {
+        return cancelled;
+    }
+
+    /** Asks the running command to stop; what Ctrl-C does. */
+    void cancel() {
+        cancelled = true;
     }
 }

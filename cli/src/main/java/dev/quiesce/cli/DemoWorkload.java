@@ -26,7 +26,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class DemoWorkload {
     static final int SLOTS = 16;
     static final int FILE_BYTES = 16 * 1024;
-    private static final int HEADER = 24;
     private static final int MAGIC = 0x51554945;
     private static final int BULK_FILES = 24;
     private static final int BULK_BYTES = 1 << 20;

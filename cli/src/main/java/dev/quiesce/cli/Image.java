@@ -90,6 +90,11 @@ final class Image implements AutoCloseable {
     SnapshotSource sourceFor(SnapshotProvider provider) throws SnapshotException {
         if (source == null) {
             if (provider instanceof DmsnapProvider dmsnap) {
+                try {
+                    Files.createDirectories(sidecar(path));
+                } catch (IOException e) {
+                    throw new SnapshotException(DMSNAP, null, "cannot create " + sidecar(path) + ": " + e, e);
+                }
                 device = dmsnap.origin(file);
                 originProvider = dmsnap;
             }

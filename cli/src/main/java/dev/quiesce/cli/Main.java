@@ -7,6 +7,8 @@ import jakarta.enterprise.inject.se.SeContainerInitializer;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -19,8 +21,20 @@ import picocli.CommandLine;
 public final class Main {
     /** Weld logs through java.util.logging; kept referenced so the level sticks. */
     private static final Logger WELD_LOG = Logger.getLogger("org.jboss.weld");
+    /** jline (under the progress bar) warns on JUL when there is no terminal. */
+    private static final Logger JLINE_LOG = Logger.getLogger("org.jline");
+    /** How long Ctrl-C waits for a command to thaw and clean up. */
+    private static final long CLEANUP_SECONDS = 30;
+
+    /** The consoles of the commands running in this JVM, for Ctrl-C. */
+    private static final java.util.Set<Console> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Main() {
+    }
+
+    /** What Ctrl-C does: asks every running command to stop and clean up. */
+    static void cancelRunning() {
+        RUNNING.forEach(Console::cancel);
     }
 
     public static void main(String[] args) {
@@ -34,6 +48,7 @@ public final class Main {
      */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         WELD_LOG.setLevel(Level.WARNING);
+        JLINE_LOG.setLevel(Level.OFF);
         SeContainer container;
         try {
             container = SeContainerInitializer.newInstance()
@@ -47,13 +62,39 @@ public final class Main {
             err.flush();
             return ExitCode.INTERNAL;
         }
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread onCtrlC = null;
+        Console console = null;
         try (container) {
-            Console console = container.select(Console.class).get();
+            console = container.select(Console.class).get();
             console.connect(out, err);
+            RUNNING.add(console);
+            onCtrlC = new Thread(() -> {
+                // Ctrl-C: ask the command to stop, and give it time to thaw and clean up
+                // before the JVM goes (it then exits with 130, as ExitCode.INTERRUPTED says).
+                cancelRunning();
+                try {
+                    finished.await(CLEANUP_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "quiesce-ctrl-c");
+            Runtime.getRuntime().addShutdownHook(onCtrlC);
             return commandLine(container, console).execute(args);
         } finally {
             out.flush();
             err.flush();
+            if (onCtrlC != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(onCtrlC);
+                } catch (IllegalStateException shuttingDown) {
+                    // Shutdown already began: the hook is waiting for the latch below.
+                }
+            }
+            if (console != null) {
+                RUNNING.remove(console);
+            }
+            finished.countDown();
         }
     }
 

@@ -16,14 +16,16 @@ import me.tongfei.progressbar.ProgressBarStyle;
 final class Progress implements AutoCloseable {
     private static final int WIDTH = 100;
     private final ProgressBar bar;
+    private final Console console;
 
-    private Progress(ProgressBar bar) {
+    private Progress(ProgressBar bar, Console console) {
         this.bar = bar;
+        this.console = console;
     }
 
     static Progress start(Console console, String task, long totalBytes) {
         if (!console.progress()) {
-            return new Progress(null);
+            return new Progress(null, console);
         }
         PrintStream stream = new PrintStream(new WriterStream(console.err()), true, StandardCharsets.UTF_8);
         ProgressBar bar = new ProgressBarBuilder()
@@ -35,7 +37,7 @@ final class Progress implements AutoCloseable {
                 .setConsumer(new ConsoleProgressBarConsumer(stream, WIDTH))
                 .showSpeed()
                 .build();
-        return new Progress(bar);
+        return new Progress(bar, console);
     }
 
     void advance(long bytes) {
@@ -48,6 +50,8 @@ final class Progress implements AutoCloseable {
     public void close() {
         if (bar != null) {
             bar.close();
+            console.err().println();
+            console.err().flush();
         }
     }
 

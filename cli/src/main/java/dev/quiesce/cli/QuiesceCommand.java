@@ -12,13 +12,16 @@ import picocli.CommandLine.Model.CommandSpec;
 @Dependent
 @Command(name = "quiesce", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Consistent backups of live storage: freeze, cut, thaw, copy.",
-        subcommands = {MkfsCommand.class, FsckCommand.class, LsCommand.class, PutCommand.class, GetCommand.class,
-            StatCommand.class, ProvidersCommand.class, KitCommand.class})
+        subcommands = {DemoCommand.class, MkfsCommand.class, FsckCommand.class, LsCommand.class, PutCommand.class, GetCommand.class,
+            StatCommand.class, ProvidersCommand.class, SnapshotCommand.class, SnapshotsCommand.class,
+            BackupCommand.class, RestoreCommand.class, KitCommand.class})
 public class QuiesceCommand implements Runnable {
     /** Every class the container must know, commands first. */
     static final Class<?>[] BEANS = {
-        QuiesceCommand.class, MkfsCommand.class, FsckCommand.class, LsCommand.class, PutCommand.class,
-        GetCommand.class, StatCommand.class, ProvidersCommand.class, KitCommand.class,
+        QuiesceCommand.class, DemoCommand.class, MkfsCommand.class, FsckCommand.class, LsCommand.class, PutCommand.class,
+        GetCommand.class, StatCommand.class, ProvidersCommand.class, SnapshotCommand.class, SnapshotsCommand.class,
+        SnapshotsCommand.ListSnapshots.class, SnapshotsCommand.DeleteSnapshot.class, BackupCommand.class,
+        RestoreCommand.class, KitCommand.class,
         Console.class, ProviderSettings.class,
     };
 

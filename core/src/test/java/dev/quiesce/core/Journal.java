@@ -23,6 +23,14 @@ final class Journal {
         return i;
     }
 
+    synchronized int lastIndexOf(String entry) {
+        int i = entries.lastIndexOf(entry);
+        if (i < 0) {
+            throw new AssertionError("'" + entry + "' never happened: " + entries);
+        }
+        return i;
+    }
+
     synchronized long count(String entry) {
         return entries.stream().filter(entry::equals).count();
     }

@@ -29,7 +29,6 @@ final class Allocation {
     private final long blockCount;
     private final int bitsPerPage;
     private final byte[][] pages;
-    private final BTree.Frees noFrees = (b, c) -> { };
     private BTree bitmapTree;
     private long free;
     private long cursor = 2;
@@ -48,22 +47,6 @@ final class Allocation {
 
     long free() {
         return free;
-    }
-
-    void setFree(long count) {
-        free = count;
-    }
-
-    int pageCount() {
-        return pages.length;
-    }
-
-    int dirtyPages() {
-        return dirtySinceRollup.cardinality();
-    }
-
-    BTree bitmapTree() {
-        return bitmapTree;
     }
 
     private byte[] page(long block) throws IOException {
@@ -192,10 +175,6 @@ final class Allocation {
 
     void noteNewBitmapRoot(BTree tree) {
         bitmapTree = tree;
-    }
-
-    BTree.Frees noFrees() {
-        return noFrees;
     }
 
     /** The bits as a {@link BlockUsage} (F15): every block the committed image needs. */

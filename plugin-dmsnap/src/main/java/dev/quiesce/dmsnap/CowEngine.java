@@ -63,6 +63,9 @@ final class CowEngine implements AutoCloseable {
     private final Map<Integer, byte[]> pending = new HashMap<>();
     /** Copies not yet written to the store, by data chunk: written at the commit in runs of consecutive chunks. */
     private final TreeMap<Long, byte[]> copies = new TreeMap<>();
+    /** Chunk buffers reused between commits, so the write path allocates nothing in steady state. */
+    private final java.util.ArrayDeque<byte[]> buffers = new java.util.ArrayDeque<>();
+    private ByteBuffer runBuffer;
     private final TreeMap<Long, Long> dirtySlots = new TreeMap<>();
     private int nextEpoch;
     private long catalogGeneration;
@@ -151,10 +154,14 @@ final class CowEngine implements AutoCloseable {
             int c = (int) (offset / cb);
             int within = (int) (offset % cb);
             int len = Math.min(src.remaining(), geometry.originChunkBytes(c) - within);
-            ByteBuffer part = src.slice();
-            part.limit(len);
-            writeChunk(c, within, part);
-            src.position(src.position() + len);
+            if (len == src.remaining()) {
+                writeChunk(c, within, src);
+            } else {
+                ByteBuffer part = src.slice();
+                part.limit(len);
+                writeChunk(c, within, part);
+                src.position(src.position() + len);
+            }
             offset += len;
         }
         if (pending.size() >= pendingLimit) {
@@ -163,9 +170,9 @@ final class CowEngine implements AutoCloseable {
     }
 
     private void writeChunk(int c, int within, ByteBuffer data) throws IOException {
-        byte[] held = pending.get(c);
+        byte[] held = pending.isEmpty() ? null : pending.get(c);
         if (!intervals.isEmpty() && copyNeeded(c)) {
-            byte[] old = held != null ? held.clone() : readOriginChunk(c);
+            byte[] old = readOriginChunk(c);
             long n = allocator.allocate();
             if (n < 0) {
                 invalidateNeeding(c);
@@ -175,7 +182,16 @@ final class CowEngine implements AutoCloseable {
                 latest.table.put(c, n);
                 dirtySlots.put(n, StoreCodec.exception(latest.snapshot.epoch, c));
             }
-            byte[] next = held != null ? held : old.clone();
+            byte[] next = held;
+            if (next == null) {
+                next = buffer();
+                if (data.remaining() < geometry.originChunkBytes(c)) {
+                    System.arraycopy(old, 0, next, 0, old.length);
+                }
+            }
+            if (n < 0) {
+                recycle(old);
+            }
             data.get(next, within, data.remaining());
             pending.put(c, next);
             if (releaseBeforeCommit) {
@@ -276,8 +292,16 @@ final class CowEngine implements AutoCloseable {
             commits++;
         }
         if (!pending.isEmpty()) {
-            for (Map.Entry<Integer, byte[]> e : new TreeMap<>(pending).entrySet()) {
-                writeOriginChunk(e.getKey(), e.getValue());
+            int[] chunks = new int[pending.size()];
+            int k = 0;
+            for (int c : pending.keySet()) {
+                chunks[k++] = c;
+            }
+            java.util.Arrays.sort(chunks);
+            for (int c : chunks) {
+                byte[] b = pending.get(c);
+                writeOriginChunk(c, b);
+                recycle(b);
             }
             pending.clear();
         }
@@ -289,14 +313,19 @@ final class CowEngine implements AutoCloseable {
         while (!copies.isEmpty()) {
             long first = copies.firstKey();
             int run = 1;
-            while (copies.containsKey(first + run) && run < 256) {
+            while (run < pendingLimit && copies.containsKey(first + run)) {
                 run++;
             }
-            ByteBuffer b = ByteBuffer.allocate(run * cb);
-            for (int k = 0; k < run; k++) {
-                b.put(copies.remove(first + k));
+            if (runBuffer == null) {
+                runBuffer = ByteBuffer.allocate(pendingLimit * cb);
             }
-            store.write(storeChunk(first) * storeBlocksPerChunk, b.flip());
+            runBuffer.clear();
+            for (int k = 0; k < run; k++) {
+                byte[] b = copies.remove(first + k);
+                runBuffer.put(b);
+                recycle(b);
+            }
+            store.write(storeChunk(first) * storeBlocksPerChunk, runBuffer.flip());
         }
     }
 
@@ -576,16 +605,31 @@ final class CowEngine implements AutoCloseable {
         store.write(chunk * storeBlocksPerChunk, src);
     }
 
-    /** The origin chunk as a reader sees it now (held writes included), padded to a whole chunk. */
-    byte[] readOriginChunk(int c) throws IOException {
-        byte[] held = pending.get(c);
+    /** The origin chunk as a reader sees it now (held writes included), zero-padded to a whole chunk. */
+    private byte[] readOriginChunk(int c) throws IOException {
+        byte[] b = buffer();
+        byte[] held = pending.isEmpty() ? null : pending.get(c);
         if (held != null) {
-            return held.clone();
+            System.arraycopy(held, 0, b, 0, b.length);
+            return b;
         }
-        byte[] b = new byte[geometry.chunkBytes()];
-        origin.read((long) c * geometry.chunkBytes() / geometry.originBlockSize(),
-                ByteBuffer.wrap(b, 0, geometry.originChunkBytes(c)));
+        int len = geometry.originChunkBytes(c);
+        origin.read((long) c * geometry.chunkBytes() / geometry.originBlockSize(), ByteBuffer.wrap(b, 0, len));
+        if (len < b.length) {
+            java.util.Arrays.fill(b, len, b.length, (byte) 0);
+        }
         return b;
+    }
+
+    private byte[] buffer() {
+        byte[] b = buffers.poll();
+        return b != null ? b : new byte[geometry.chunkBytes()];
+    }
+
+    private void recycle(byte[] b) {
+        if (buffers.size() < 2 * pendingLimit) {
+            buffers.push(b);
+        }
     }
 
     private void writeOriginChunk(int c, byte[] data) throws IOException {

@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Contract: D1-D6 of SPEC.md, with the real device's block size and count.
  * {@link #flush()} also commits the pending copy-on-write metadata (D3). Writes are held
- * in memory (at most 64 chunks or 4 MiB) until the exceptions protecting them are durable;
+ * in memory (at most 256 chunks or 4 MiB) until the exceptions protecting them are durable;
  * reads see them at once (D4). {@link #close()} flushes but leaves the real device open:
  * its owner closes it.
  */

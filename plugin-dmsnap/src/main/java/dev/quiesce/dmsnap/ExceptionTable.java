@@ -33,6 +33,9 @@ final class ExceptionTable {
 
     private ExceptionTable(long[] sorted, int n) {
         setSorted(sorted, n);
+        // A table that is only read (reopened, or an old interval) keeps the smallest hash;
+        // the first fold sizes it for inserts.
+        recent = newRecent(0);
     }
 
     private void setSorted(long[] words, int n) {
@@ -287,6 +290,6 @@ final class ExceptionTable {
             a = b;
             b = t;
         }
-        return a.length == n ? a : Arrays.copyOf(a, n);
+        return a;
     }
 }

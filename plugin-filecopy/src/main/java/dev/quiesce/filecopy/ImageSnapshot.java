@@ -61,7 +61,7 @@ final class ImageSnapshot implements Snapshot {
         if (problem != null) {
             throw new InvalidSnapshotException(record.name(), problem);
         }
-        return FileBlockDevice.open(record.image(), record.blockSize(), true);
+        return new SnapshotView(record.name(), FileBlockDevice.open(record.image(), record.blockSize(), true));
     }
 
     @Override

@@ -174,15 +174,17 @@ public final class MirroredBlockDevice implements BlockDevice {
         int last = region(block + blocks - 1);
         mode.readLock().lock();
         try {
+            // beginWrite counts the write in before it persists the intent, so a failed
+            // log write is still counted out.
             regions.beginWrite(first, last);
             lockStripes(first, last, true);
             try {
                 writeLegs(block, src, first, last);
             } finally {
                 lockStripes(first, last, false);
-                regions.endWrite(first, last);
             }
         } finally {
+            regions.endWrite(first, last);
             mode.readLock().unlock();
         }
     }

@@ -32,6 +32,8 @@ public final class LvmSnapshotProviderFactory implements SnapshotProviderFactory
     private static final Pattern SIZE = Pattern.compile("[0-9]+(\\.[0-9]+)?[bBsSkKmMgGtTpPeE]?");
     private static final Pattern EXTENTS = Pattern.compile("[0-9]{1,3}%(ORIGIN|FREE|VG|PVS)");
     private static final Pattern VERSION = Pattern.compile("LVM version:\\s*(\\d+)\\.(\\d+)\\.(\\d+)");
+    /** Report format per lvm program: asking costs a process, and the answer never changes. */
+    private static final Map<Path, String> FORMATS = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LvmSnapshotProviderFactory() {
         // ServiceLoader needs a public no-argument constructor.
@@ -76,7 +78,11 @@ public final class LvmSnapshotProviderFactory implements SnapshotProviderFactory
         Duration timeout = timeout(configuration.getOrDefault(COMMAND_TIMEOUT, "60"));
         Path lvm = Path.of(configuration.getOrDefault(LVM, defaultLvm()));
         LvmRunner runner = new LvmRunner(LvmSnapshotProvider.NAME, lvm, timeout);
-        String format = reportFormat(runner);
+        String format = FORMATS.get(lvm);
+        if (format == null) {
+            format = reportFormat(runner);
+            FORMATS.put(lvm, format);
+        }
         return new LvmSnapshotProvider(technique, runner, format, cowSize);
     }
 

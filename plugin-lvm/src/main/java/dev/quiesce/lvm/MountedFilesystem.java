@@ -41,6 +41,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * as well), or when told to. If the watchdog itself dies while frozen, this JVM thaws
  * directly.
  *
+ * <h2>Block usage</h2>
+ * For ext2/3/4 the hold carries the filesystem's block-usage bitmap, read from its own
+ * bitmaps while frozen ({@link Ext4BlockUsage}; F15), in filesystem blocks over the
+ * whole device.
+ *
  * <h2>Errors</h2>
  * The kernel's refusals arrive as {@link KernelFreezeException} (EBUSY, EPERM, EINVAL)
  * or {@link dev.quiesce.spi.FreezeNotSupportedException} (EOPNOTSUPP: FUSE, tmpfs).
@@ -60,6 +65,7 @@ public final class MountedFilesystem implements Freezable {
 
     private final Path mountPoint;
     private final String type;
+    private final String source;
     private final String fsfreeze;
     private final String sync;
     private final List<String> javaCommand;
@@ -71,9 +77,11 @@ public final class MountedFilesystem implements Freezable {
     private volatile long sessionLeaseMillis;
     private volatile String lastThawProblem;
 
-    MountedFilesystem(Path mountPoint, String type, String fsfreeze, List<String> javaCommand) throws IOException {
+    MountedFilesystem(Path mountPoint, String type, String source, String fsfreeze, List<String> javaCommand)
+            throws IOException {
         this.mountPoint = mountPoint;
         this.type = type;
+        this.source = source;
         this.fsfreeze = fsfreeze;
         this.sync = findTool("sync");
         this.javaCommand = List.copyOf(javaCommand);
@@ -106,7 +114,8 @@ public final class MountedFilesystem implements Freezable {
         Path absolute = mountPoint.toAbsolutePath().normalize();
         MountTable.Mount mount = MountTable.at(absolute).orElseThrow(() -> new IllegalArgumentException(
                 absolute + " is not a mount point; give the directory a filesystem is mounted on"));
-        return new MountedFilesystem(absolute, mount.type(), findTool("fsfreeze"), watchdogJava());
+        return new MountedFilesystem(absolute, mount.type(), mount.source(), findTool("fsfreeze"),
+                watchdogJava());
     }
 
     /** The mount point it freezes. */
@@ -237,7 +246,7 @@ public final class MountedFilesystem implements Freezable {
             current.freeze(timeout, watchdogLease(leaseMillis));
             sessionLeaseMillis = leaseMillis;
             frozenNow = true;
-            return Optional.empty();
+            return usage();
         }
 
         @Override
@@ -257,6 +266,17 @@ public final class MountedFilesystem implements Freezable {
                 reportLater(problem);
             }
         }
+    }
+
+    /**
+     * F15 for ext2/3/4 on a block device: the filesystem's own bitmaps, read while frozen
+     * (reads never block then). Other types report none.
+     */
+    private Optional<BlockUsage> usage() {
+        if (!type.matches("ext[234]") || !source.startsWith("/dev/")) {
+            return Optional.empty();
+        }
+        return Ext4BlockUsage.read(Path.of(source));
     }
 
     /** FITHAW from this JVM, for when the watchdog is gone. Null on success. */

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.TestInstance;
  * thawed; the snapshot passes fsck and holds exactly what the filesystem held at the
  * freeze.
  */
+@Order(2)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostFreezeEndToEndGuestTest {
 

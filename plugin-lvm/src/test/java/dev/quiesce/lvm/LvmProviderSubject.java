@@ -17,12 +17,12 @@ import java.util.OptionalLong;
 import java.util.Random;
 
 /**
- * A {@link ProviderSubject} over real LVM in the guest: sources are fresh 16 MiB logical
+ * A {@link ProviderSubject} over real LVM in the guest: sources are fresh 4 MiB logical
  * volumes of the kind the technique needs (linear, thin, raid1), read and written
  * through their device nodes.
  */
 final class LvmProviderSubject implements ProviderSubject {
-    private static final String SIZE = "16M";
+    private static final String SIZE = "4M";
 
     private final LvmTechnique technique;
     private final SnapshotProvider provider;
@@ -99,14 +99,29 @@ final class LvmProviderSubject implements ProviderSubject {
 
     @Override
     public void close() throws Exception {
-        for (Snapshot s : provider.list()) {
-            provider.delete(s.name());
-        }
         for (BlockDevice d : devices) {
             d.close();
         }
+        List<String> remove = new ArrayList<>(List.of("lvremove", "-q", "-y", "-f"));
+        if (technique == LvmTechnique.SPLIT_MIRROR) {
+            // A split leg goes back by merging, not by removal.
+            for (Snapshot s : provider.list()) {
+                provider.delete(s.name());
+            }
+        } else {
+            // One LVM run (each costs seconds under emulation): every snapshot, every source.
+            remove.add("@" + LvmSnapshotProvider.MARK);
+        }
         for (String v : volumes) {
-            GuestLvm.remove(v);
+            remove.add(GuestLvm.VG + "/" + v);
+        }
+        if (remove.size() > 4 && !GuestLvm.lvm(remove.toArray(String[]::new)).ok()) {
+            for (Snapshot s : provider.list()) {
+                provider.delete(s.name());
+            }
+            for (String v : volumes) {
+                GuestLvm.remove(v);
+            }
         }
         provider.close();
     }

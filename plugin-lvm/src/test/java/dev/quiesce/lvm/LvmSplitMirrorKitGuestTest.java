@@ -6,12 +6,14 @@ import dev.quiesce.tck.SnapshotProviderKit;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 
 /**
  * The SnapshotProvider kit against real LVM raid1 leg splits (runs in the guest). LVM
  * tracks changes for one split leg of a raid1 volume at a time, so the rules that take a
  * second snapshot of the same source while the first exists do not apply.
  */
+@Order(3)
 class LvmSplitMirrorKitGuestTest extends SnapshotProviderKit {
     private static final Set<String> TWO_OF_ONE_SOURCE = Set.of("S2", "S10", "S11");
 

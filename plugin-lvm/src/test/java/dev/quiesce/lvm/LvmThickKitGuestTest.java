@@ -3,8 +3,10 @@ package dev.quiesce.lvm;
 import dev.quiesce.tck.ProviderSubject;
 import dev.quiesce.tck.SnapshotProviderKit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 
 /** The SnapshotProvider kit against real LVM thick snapshots (runs in the guest). */
+@Order(1)
 class LvmThickKitGuestTest extends SnapshotProviderKit {
     @BeforeAll
     void inGuest() {

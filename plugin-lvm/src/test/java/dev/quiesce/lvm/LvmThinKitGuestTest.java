@@ -3,8 +3,10 @@ package dev.quiesce.lvm;
 import dev.quiesce.tck.ProviderSubject;
 import dev.quiesce.tck.SnapshotProviderKit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 
 /** The SnapshotProvider kit against real LVM thin snapshots of thin volumes (runs in the guest). */
+@Order(4)
 class LvmThinKitGuestTest extends SnapshotProviderKit {
     @BeforeAll
     void inGuest() {

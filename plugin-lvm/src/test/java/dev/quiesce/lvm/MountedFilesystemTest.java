@@ -227,7 +227,8 @@ class MountedFilesystemTest {
             List<String> java = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534",
                     "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"));
             java.addAll(MountedFilesystem.watchdogJava());
-            MountedFilesystem fs = new MountedFilesystem(loop.mountPoint(), "ext4", MountedFilesystem.findTool("fsfreeze"), java);
+            MountedFilesystem fs = new MountedFilesystem(loop.mountPoint(), "ext4", "none", MountedFilesystem.findTool("fsfreeze"),
+                    java);
             FreezeException e = assertThrows(FreezeException.class, () -> fs.freeze(FreezeRequest.of("test")));
             assertEquals("EPERM", assertInstanceOf(KernelFreezeException.class, e, e.toString()).errno());
             assertFalse(loop.kernelFrozen());

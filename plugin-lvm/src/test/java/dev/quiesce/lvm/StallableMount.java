@@ -1,5 +1,7 @@
 package dev.quiesce.lvm;
 
+import dev.quiesce.core.device.FileBlockDevice;
+import dev.quiesce.spi.BlockDevice;
 import dev.quiesce.spi.Freezable;
 import dev.quiesce.tck.DeviceWitness;
 import dev.quiesce.tck.FreezableSubject;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -34,6 +37,7 @@ final class StallableMount implements FreezableSubject {
     private final MountedFilesystem target;
     private volatile Stall armed;
     private boolean unmounted;
+    private BlockDevice image;
 
     private StallableMount(LoopFilesystem outer, Path innerImage, Path innerMount, String innerLoop)
             throws IOException {
@@ -49,7 +53,7 @@ final class StallableMount implements FreezableSubject {
         try {
             Path image = outer.mountPoint().resolve("inner.img");
             Commands.check("truncate", "-s", "16M", image.toString());
-            Commands.check("mkfs.ext4", "-q", "-F", image.toString());
+            Commands.check("mkfs.ext4", "-q", "-F", "-b", "4096", image.toString());
             String loop = Commands.check("losetup", "--find", "--show", image.toString());
             Path mount = Files.createTempDirectory("quiesce-inner-");
             Commands.Result mounted = Commands.run("mount", "-t", "ext4", loop, mount.toString());
@@ -105,6 +109,52 @@ final class StallableMount implements FreezableSubject {
     }
 
     @Override
+    public synchronized Optional<BlockDevice> device() {
+        try {
+            if (image == null) {
+                image = FileBlockDevice.open(innerImage, 4096, true);
+            }
+            return Optional.of(image);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Mounts a copy of {@code image} read-only through a loop device and reads the slot there. */
+    @Override
+    public OptionalLong readBackFrom(BlockDevice image, int slot) throws Exception {
+        Path copy = Files.createTempFile("quiesce-usage-image-", ".img");
+        Path mount = Files.createTempDirectory("quiesce-usage-mnt-");
+        try {
+            try (FileBlockDevice out = FileBlockDevice.create(copy, image.blockSize(), image.blockCount(), true)) {
+                ByteBuffer buffer = ByteBuffer.allocate(image.blockSize() * 256);
+                for (long b = 0; b < image.blockCount(); b += 256) {
+                    int n = (int) Math.min(256, image.blockCount() - b);
+                    buffer.clear().limit(n * image.blockSize());
+                    image.read(b, buffer);
+                    buffer.flip();
+                    out.write(b, buffer);
+                }
+                out.flush();
+            }
+            Commands.check("mount", "-o", "ro,noload,loop", copy.toString(), mount.toString());
+            try {
+                Path file = mount.resolve("slot" + slot);
+                if (!Files.exists(file)) {
+                    return OptionalLong.of(0);
+                }
+                byte[] bytes = Files.readAllBytes(file);
+                return OptionalLong.of(bytes.length < 8 ? 0 : ByteBuffer.wrap(bytes).getLong(0));
+            } finally {
+                Commands.run("umount", mount.toString());
+            }
+        } finally {
+            Files.deleteIfExists(copy);
+            Files.deleteIfExists(mount);
+        }
+    }
+
+    @Override
     public Optional<MutationStall> stallNextMutation() throws Exception {
         Stall stall = new Stall();
         Commands.check("fsfreeze", "-f", outer.mountPoint().toString());
@@ -118,6 +168,9 @@ final class StallableMount implements FreezableSubject {
 
     @Override
     public void close() throws Exception {
+        if (image != null) {
+            image.close();
+        }
         Stall stall = armed;
         if (stall != null) {
             stall.close();

@@ -61,7 +61,7 @@ public abstract class FreezableKit extends AbstractKit {
      * frozen, a refused mutation, a lapse) before calling it stuck; generous, so only a
      * real hang trips it.
      */
-    static final Duration DEADLOCK_BOUND = Duration.ofSeconds(10);
+    static final Duration DEADLOCK_BOUND = Duration.ofSeconds(5);
 
     private Background background;
     private final List<FreezableSubject> subjects = new ArrayList<>();
@@ -207,18 +207,21 @@ public abstract class FreezableKit extends AbstractKit {
             for (int cycle = 0; cycle < 20; cycle++) {
                 writers.awaitProgress(5);
                 FreezeHandle h = freeze(s, "kit-F1");
-                long mark = witness.mark();
-                assertEquals(FreezeState.FROZEN, s.target().state(), "state right after freeze returned");
-                Optional<Boolean> durable = witness.durableAt(mark);
-                if (durable.isPresent()) {
-                    assertTrue(durable.get(), "cycle " + cycle + ": when freeze returned, a write was still in "
-                            + "flight or not flushed (F1)");
-                } else {
-                    Thread.sleep(WINDOW.toMillis());
-                    List<String> late = witness.writesBetween(mark, witness.mark());
-                    assertTrue(late.isEmpty(), "cycle " + cycle + ": writes landed after freeze returned: " + late);
+                try {
+                    long mark = witness.mark();
+                    assertEquals(FreezeState.FROZEN, s.target().state(), "state right after freeze returned");
+                    Optional<Boolean> durable = witness.durableAt(mark);
+                    if (durable.isPresent()) {
+                        assertTrue(durable.get(), "cycle " + cycle + ": when freeze returned, a write was still in "
+                                + "flight or not flushed (F1)");
+                    } else {
+                        Thread.sleep(WINDOW.toMillis());
+                        List<String> late = witness.writesBetween(mark, witness.mark());
+                        assertTrue(late.isEmpty(), "cycle " + cycle + ": writes landed after freeze returned: " + late);
+                    }
+                } finally {
+                    h.thaw(); // before the writers stop, or they would wait for it
                 }
-                h.thaw();
             }
         }
     }
@@ -231,13 +234,16 @@ public abstract class FreezableKit extends AbstractKit {
             for (int cycle = 0; cycle < 10; cycle++) {
                 writers.awaitProgress(5);
                 FreezeHandle h = freeze(s, "kit-F2");
-                long from = witness.mark();
-                Thread.sleep(2 * WINDOW.toMillis());
-                long to = witness.mark();
-                List<String> writes = witness.writesBetween(from, to);
+                List<String> writes;
+                try {
+                    long from = witness.mark();
+                    Thread.sleep(2 * WINDOW.toMillis());
+                    writes = witness.writesBetween(from, witness.mark());
+                } finally {
+                    h.thaw(); // before the writers stop, or they would wait for it
+                }
                 assertTrue(writes.isEmpty(), "cycle " + cycle + ": writes reached the device while frozen (F2): "
                         + writes);
-                h.thaw();
             }
             writers.awaitProgress(5);
         }
@@ -523,6 +529,7 @@ public abstract class FreezableKit extends AbstractKit {
             try {
                 // A writer waiting at the gate must not hold readers up either.
                 waiting.add(mutateInBackground(s, 1, 8));
+                assertTrue(Background.stillWaitingAfter(waiting.get(0), WINDOW), "a write went through while frozen");
                 long fromOther = Background.await(background.start(() -> s.readBack(0)), "a read from another thread",
                         DEADLOCK_BOUND);
                 assertEquals(7, fromOther, "read from another thread while frozen");

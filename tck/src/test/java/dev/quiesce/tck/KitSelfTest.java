@@ -66,6 +66,7 @@ class KitSelfTest {
 
     /** Runs a fixture class through the Jupiter engine and returns the rules whose tests failed. */
     static Set<Rule> failedRules(Class<?> fixture) {
+        long start = System.nanoTime();
         List<Event> failures = EngineTestKit.engine("junit-jupiter")
                 .selectors(selectClass(fixture))
                 .configurationParameter("quiesce.tck.reportDir", "target/tck-selftest-reports")
@@ -89,6 +90,8 @@ class KitSelfTest {
             }
             rules.add(rule.get());
         }
+        System.out.printf("self-test: %s failed %s in %d ms%n", fixture.getSimpleName(), rules,
+                (System.nanoTime() - start) / 1_000_000);
         return rules;
     }
 

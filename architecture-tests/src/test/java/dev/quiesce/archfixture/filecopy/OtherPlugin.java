@@ -1,0 +1,5 @@
+package dev.quiesce.archfixture.filecopy;
+
+/** A plugin others must not use. */
+public class OtherPlugin {
+}

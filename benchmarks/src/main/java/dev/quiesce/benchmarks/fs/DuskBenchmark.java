@@ -1,0 +1,303 @@
+package dev.quiesce.benchmarks.fs;
+
+import dev.quiesce.benchmarks.RatioTable;
+import dev.quiesce.benchmarks.RatioTable.Better;
+import dev.quiesce.core.device.FileBlockDevice;
+import dev.quiesce.fs.Dusk;
+import dev.quiesce.fs.DuskFile;
+import dev.quiesce.fs.DuskOptions;
+import dev.quiesce.spi.FreezeHandle;
+import dev.quiesce.spi.FreezeRequest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * The reference filesystem's ratio harness (issue 3): each measure runs Dusk and its
+ * baseline side by side in the same run, on file-backed devices in a temporary
+ * directory, and prints a {@link RatioTable}.
+ *
+ * <p>Run: {@code java -cp ... dev.quiesce.benchmarks.fs.DuskBenchmark [quick|full] [dir]}.
+ * Quick mode (the default) uses sizes that take seconds, for CI and shared machines;
+ * full mode uses the issue's sizes (1 GiB sequential, 100,000 files, 100,000 log records,
+ * 256 MiB dirty at freeze) and needs a few GiB of free disk.
+ */
+public final class DuskBenchmark {
+    private static final int BS = 4096;
+
+    private final boolean full;
+    private final Path dir;
+
+    private DuskBenchmark(boolean full, Path dir) {
+        this.full = full;
+        this.dir = dir;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean full = args.length > 0 && args[0].equals("full");
+        Path base = args.length > 1 ? Path.of(args[1]) : Path.of(System.getProperty("java.io.tmpdir"));
+        Path dir = Files.createTempDirectory(base, "dusk-bench");
+        try {
+            RatioTable table = new DuskBenchmark(full, dir).run();
+            table.print(System.out);
+        } finally {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private RatioTable run() throws Exception {
+        RatioTable t = new RatioTable("Reference filesystem (Dusk), " + (full ? "full" : "quick") + " mode");
+        sequentialWrite(t);
+        randomOverwriteFsync(t);
+        createFiles(t);
+        mountReplay(t);
+        freezeDirty(t);
+        heapPerBlock(t);
+        return t;
+    }
+
+    /**
+     * A file-backed device, written over once so that its blocks exist: a real block
+     * device has no sparse holes, and filling a hole costs the host filesystem an
+     * allocation (and a journal commit at the next force) that would be charged to
+     * whichever side touched it first.
+     */
+    private FileBlockDevice device(String name, long bytes) throws IOException {
+        FileBlockDevice dev = FileBlockDevice.create(dir.resolve(name), BS, bytes / BS, true);
+        ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
+        for (long at = 0; at < bytes / BS; at += zeros.capacity() / BS) {
+            zeros.clear();
+            if ((bytes / BS - at) * BS < zeros.capacity()) {
+                zeros.limit((int) ((bytes / BS - at) * BS));
+            }
+            dev.write(at, zeros);
+        }
+        dev.flush();
+        return dev;
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    private void sequentialWrite(RatioTable t) throws Exception {
+        long bytes = (full ? 1024L : 64L) << 20;
+        byte[] chunk = new byte[1 << 20];
+        new Random(1).nextBytes(chunk);
+        double fsTime;
+        double rawTime;
+        try (FileBlockDevice raw = device("raw-seq", bytes + (64L << 20))) {
+            long start = System.nanoTime();
+            for (long at = 0; at < bytes; at += chunk.length) {
+                raw.write(at / BS, ByteBuffer.wrap(chunk));
+            }
+            raw.flush();
+            rawTime = seconds(start);
+        }
+        try (FileBlockDevice dev = device("fs-seq", bytes + (64L << 20))) {
+            Dusk.format(dev);
+            try (Dusk fs = Dusk.mount(dev, DuskOptions.defaults())) {
+                long start = System.nanoTime();
+                try (DuskFile f = fs.create("/big")) {
+                    for (long at = 0; at < bytes; at += chunk.length) {
+                        f.write(at, ByteBuffer.wrap(chunk));
+                    }
+                    f.fsync();
+                }
+                fsTime = seconds(start);
+            }
+        }
+        double mib = bytes / (double) (1 << 20);
+        t.add("sequential write " + (long) mib + " MiB + fsync (MiB/s)", mib / fsTime, mib / rawTime, "MiB/s",
+                Better.HIGHER, 0.8);
+    }
+
+    private void randomOverwriteFsync(RatioTable t) throws Exception {
+        int ops = full ? 2000 : 200;
+        long fileBytes = 16L << 20;
+        byte[] block = new byte[BS];
+        Random r = new Random(2);
+        double fsTime;
+        double hostTime;
+        Path host = dir.resolve("host-random");
+        try (FileChannel ch = FileChannel.open(host, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate((int) fileBytes), 0);
+            ch.force(true);
+            long start = System.nanoTime();
+            for (int i = 0; i < ops; i++) {
+                ch.write(ByteBuffer.wrap(block), (long) r.nextInt((int) (fileBytes / BS)) * BS);
+                ch.force(false);
+            }
+            hostTime = seconds(start);
+        }
+        try (FileBlockDevice dev = device("fs-random", 64L << 20)) {
+            Dusk.format(dev);
+            try (Dusk fs = Dusk.mount(dev, DuskOptions.defaults()); DuskFile f = fs.create("/r")) {
+                f.write(0, ByteBuffer.allocate((int) fileBytes));
+                f.fsync();
+                long start = System.nanoTime();
+                for (int i = 0; i < ops; i++) {
+                    f.write((long) r.nextInt((int) (fileBytes / BS)) * BS, ByteBuffer.wrap(block));
+                    f.fsync();
+                }
+                fsTime = seconds(start);
+            }
+        }
+        t.add("4 KiB random overwrite + fsync (ops/s)", ops / fsTime, ops / hostTime, "ops/s", Better.HIGHER, 1.0);
+    }
+
+    private void createFiles(RatioTable t) throws Exception {
+        int n = full ? 100_000 : 2_000;
+        byte[] content = new byte[BS];
+        double fsTime;
+        double hostTime;
+        Path hostDir = Files.createDirectory(dir.resolve("host-files"));
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            Path p = hostDir.resolve("f" + i);
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap(content));
+                ch.force(true);
+            }
+        }
+        try (FileChannel d = FileChannel.open(hostDir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+        hostTime = seconds(start);
+        try (FileBlockDevice dev = device("fs-files", Math.max(256L << 20, n * 3L * BS))) {
+            Dusk.format(dev);
+            try (Dusk fs = Dusk.mount(dev, DuskOptions.defaults())) {
+                fs.mkdir("/d");
+                start = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    try (DuskFile f = fs.create("/d/f" + i)) {
+                        f.write(0, ByteBuffer.wrap(content));
+                    }
+                }
+                fs.sync();
+                fsTime = seconds(start);
+            }
+        }
+        t.add("create " + n + " 4 KiB files then make durable (files/s)", n / fsTime, n / hostTime, "files/s",
+                Better.HIGHER, 1.0);
+    }
+
+    private void mountReplay(RatioTable t) throws Exception {
+        int wanted = full ? 100_000 : 10_000;
+        try (FileBlockDevice dev = device("fs-mount", 512L << 20)) {
+            Dusk.format(dev);
+            DuskOptions noRollup = DuskOptions.defaults().withRollupEvery(1_000_000).withMaxLogBlocks(1_000_000)
+                    .withCommitInterval(Duration.ofHours(1));
+            try (Dusk fs = Dusk.mount(dev, noRollup)) {
+                int i = 0;
+                while (true) {
+                    for (int k = 0; k < 50; k++, i++) {
+                        fs.writeFile("/f" + (i % 500), new byte[BS * 2]);
+                    }
+                    fs.sync();
+                    if (i % 2000 == 0) {
+                        fs.close();
+                        break;
+                    }
+                }
+            }
+            long records;
+            double mountTime;
+            try (Dusk probe = Dusk.mount(dev, noRollup.withReadOnly(true))) {
+                records = probe.replayedRecords();
+            }
+            while (records < wanted) {
+                try (Dusk fs = Dusk.mount(dev, noRollup)) {
+                    for (int k = 0; k < 2000; k++) {
+                        fs.writeFile("/f" + (k % 500), new byte[BS * 2]);
+                        if (k % 50 == 49) {
+                            fs.sync();
+                        }
+                    }
+                }
+                try (Dusk probe = Dusk.mount(dev, noRollup.withReadOnly(true))) {
+                    records = probe.replayedRecords();
+                }
+            }
+            long start = System.nanoTime();
+            try (Dusk fs = Dusk.mount(dev, noRollup.withReadOnly(true))) {
+                mountTime = seconds(start);
+                records = fs.replayedRecords();
+            }
+            t.add("mount replaying " + records + " log records (s, baseline = the 1 s budget)", mountTime, 1.0, "s",
+                    Better.LOWER, 1.0);
+        }
+    }
+
+    private void freezeDirty(RatioTable t) throws Exception {
+        long bytes = (full ? 256L : 32L) << 20;
+        byte[] chunk = new byte[1 << 20];
+        new Random(3).nextBytes(chunk);
+        double rawTime;
+        double freezeTime;
+        try (FileBlockDevice raw = device("raw-freeze", bytes + (64L << 20))) {
+            long start = System.nanoTime();
+            for (long at = 0; at < bytes; at += chunk.length) {
+                raw.write(at / BS, ByteBuffer.wrap(chunk));
+            }
+            raw.flush();
+            rawTime = seconds(start);
+        }
+        try (FileBlockDevice dev = device("fs-freeze", bytes + (64L << 20))) {
+            Dusk.format(dev);
+            DuskOptions keepDirty = DuskOptions.defaults().withDirtyLimitBytes(bytes * 4)
+                    .withCommitInterval(Duration.ofHours(1));
+            try (Dusk fs = Dusk.mount(dev, keepDirty)) {
+                try (DuskFile f = fs.create("/dirty")) {
+                    for (long at = 0; at < bytes; at += chunk.length) {
+                        f.write(at, ByteBuffer.wrap(chunk));
+                    }
+                }
+                long start = System.nanoTime();
+                FreezeHandle h = fs.freeze(FreezeRequest.of("bench").withFreezeTimeout(Duration.ofMinutes(10)));
+                freezeTime = seconds(start);
+                h.thaw();
+            }
+        }
+        t.add("freeze with " + (bytes >> 20) + " MiB dirty (s) vs writing it to the device", freezeTime, rawTime, "s",
+                Better.LOWER, 1.2);
+    }
+
+    private void heapPerBlock(RatioTable t) throws Exception {
+        long bytes = (full ? 256L : 32L) << 20;
+        try (FileBlockDevice dev = device("fs-heap", bytes + (64L << 20))) {
+            Dusk.format(dev);
+            DuskOptions keepDirty = DuskOptions.defaults().withDirtyLimitBytes(bytes * 4)
+                    .withCommitInterval(Duration.ofHours(1));
+            try (Dusk fs = Dusk.mount(dev, keepDirty); DuskFile f = fs.create("/cached")) {
+                long before = usedHeap();
+                byte[] chunk = new byte[1 << 20];
+                for (long at = 0; at < bytes; at += chunk.length) {
+                    f.write(at, ByteBuffer.wrap(chunk));
+                }
+                long after = usedHeap();
+                double perBlock = (after - before) / (double) (bytes / BS);
+                t.add("heap per cached 4 KiB block (bytes)", perBlock, BS, "bytes", Better.LOWER, 1.25);
+            }
+        }
+    }
+
+    private static long usedHeap() throws InterruptedException {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        return rt.totalMemory() - rt.freeMemory();
+    }
+}

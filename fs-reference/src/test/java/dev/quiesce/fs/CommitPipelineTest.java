@@ -1,0 +1,161 @@
+package dev.quiesce.fs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quiesce.core.device.MemoryBlockDevice;
+import dev.quiesce.core.device.RecordingBlockDevice;
+import dev.quiesce.tck.MutationStall;
+import dev.quiesce.tck.StallingBlockDevice;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The delta pipeline: forking, group commit, rollup bounding replay, read-only mounts. */
+class CommitPipelineTest {
+
+    @Test
+    void writersGoOnWhileACommitIsStuckWritingAndTheCommitKeepsItsOwnVersion() throws Exception {
+        MemoryBlockDevice memory = new MemoryBlockDevice("fork", 4096, 4096);
+        Dusk.format(memory);
+        StallingBlockDevice device = new StallingBlockDevice(memory);
+        Dusk fs = Dusk.mount(device, DuskOptions.defaults().withCommitInterval(Duration.ofHours(1)));
+        DuskFile f = fs.create("/f");
+        f.write(0, ByteBuffer.wrap(new byte[] {1, 1, 1}));
+        MutationStall stall = device.stallNextWrite();
+        CompletableFuture<Void> sync = CompletableFuture.runAsync(() -> {
+            try {
+                f.fsync();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        assertTrue(stall.awaitStalled(Duration.ofSeconds(10)), "the commit never wrote");
+        // The commit of {1,1,1} is stuck in the device; the front end must not wait for it.
+        f.write(0, ByteBuffer.wrap(new byte[] {2, 2}));
+        fs.mkdir("/during");
+        ByteBuffer now = ByteBuffer.allocate(3);
+        f.read(0, now);
+        assertArrayEquals(new byte[] {2, 2, 1}, now.array());
+        stall.close();
+        sync.get(10, TimeUnit.SECONDS);
+        f.close();
+        fs.close();
+        MemoryBlockDevice committedFirst = memory;
+        try (Dusk again = Dusk.mount(committedFirst, DuskOptions.defaults().withReadOnly(true))) {
+            assertArrayEquals(new byte[] {2, 2, 1}, again.readFile("/f"));
+            assertTrue(again.stat("/during").isDirectory());
+        }
+        assertTrue(Dusk.fsck(memory).isClean());
+    }
+
+    @Test
+    void concurrentFsyncsShareCommits() throws Exception {
+        MemoryBlockDevice memory = new MemoryBlockDevice("group", 4096, 8192);
+        Dusk.format(memory);
+        RecordingBlockDevice device = new RecordingBlockDevice(memory);
+        int threads = 8;
+        int rounds = 20;
+        try (Dusk fs = Dusk.mount(device, DuskOptions.defaults().withCommitInterval(Duration.ofHours(1)))) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> all = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                all.add(pool.submit(() -> {
+                    start.await();
+                    try (DuskFile f = fs.create("/t" + id)) {
+                        for (int i = 0; i < rounds; i++) {
+                            f.write(i * 1024L, ByteBuffer.wrap(new byte[1024]));
+                            f.fsync();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            device.clear();
+            start.countDown();
+            for (Future<?> f : all) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            long superblockWrites = device.events().stream()
+                    .filter(e -> e.kind() == RecordingBlockDevice.Kind.WRITE && e.block() < 2).count();
+            assertTrue(superblockWrites < threads * rounds, superblockWrites + " commits for "
+                    + threads * rounds + " fsyncs: fsyncs in one delta must share a commit");
+        }
+        assertTrue(Dusk.fsck(memory).isClean());
+    }
+
+    @Test
+    void rollupBoundsTheLogThatMountReplays() throws Exception {
+        MemoryBlockDevice dev = new MemoryBlockDevice("rollup", 4096, 4096);
+        Dusk.format(dev);
+        DuskOptions options = DuskOptions.defaults().withRollupEvery(4);
+        try (Dusk fs = Dusk.mount(dev, options)) {
+            for (int i = 0; i < 200; i++) {
+                fs.writeFile("/f" + (i % 10), new byte[5000]);
+                fs.sync();
+            }
+        }
+        try (Dusk fs = Dusk.mount(dev, options)) {
+            assertTrue(fs.replayedRecords() < 4 * 60, "replayed " + fs.replayedRecords() + " records after 200 commits");
+        }
+        assertTrue(Dusk.fsck(dev).isClean());
+    }
+
+    @Test
+    void orphansLeftByACrashAreDestroyedAtMount() throws Exception {
+        MemoryBlockDevice dev = new MemoryBlockDevice("orphan", 4096, 1024);
+        Dusk.format(dev);
+        MemoryBlockDevice crashed = new MemoryBlockDevice("after crash", 4096, 1024);
+        try (Dusk fs = Dusk.mount(dev, DuskOptions.defaults())) {
+            fs.writeFile("/keep", new byte[10]);
+            fs.writeFile("/gone", new byte[50_000]);
+            try (DuskFile open = fs.open("/gone")) {
+                fs.unlink("/gone");
+                fs.sync();
+                crashed.write(0, ByteBuffer.wrap(dev.toByteArray()));
+                assertEquals(0, open.stat().links());
+            }
+        }
+        assertTrue(Dusk.fsck(crashed).isClean(), "an orphan is a legal committed state");
+        long freeBefore;
+        try (Dusk fs = Dusk.mount(crashed, DuskOptions.defaults().withReadOnly(true))) {
+            assertEquals(3, fs.statfs().inodes());
+            freeBefore = fs.statfs().freeBlocks();
+        }
+        try (Dusk fs = Dusk.mount(crashed, DuskOptions.defaults())) {
+            assertEquals(2, fs.statfs().inodes());
+            assertTrue(fs.statfs().freeBlocks() > freeBefore, "the orphan's blocks were not freed");
+        }
+        assertTrue(Dusk.fsck(crashed).isClean());
+    }
+
+    @Test
+    void readOnlyMountRefusesChangesAndWritesNothing() throws Exception {
+        MemoryBlockDevice memory = new MemoryBlockDevice("ro", 4096, 1024);
+        Dusk.format(memory);
+        try (Dusk fs = Dusk.mount(memory, DuskOptions.defaults())) {
+            fs.writeFile("/a", new byte[] {5});
+        }
+        RecordingBlockDevice device = new RecordingBlockDevice(memory);
+        try (Dusk fs = Dusk.mount(device, DuskOptions.defaults().withReadOnly(true))) {
+            assertThrows(ReadOnlyMountException.class, () -> fs.mkdir("/b"));
+            assertThrows(ReadOnlyMountException.class, () -> fs.unlink("/a"));
+            assertArrayEquals(new byte[] {5}, fs.readFile("/a"));
+            fs.freeze(dev.quiesce.spi.FreezeRequest.of("ro")).thaw();
+        }
+        assertEquals(0, device.events().size(), "a read-only mount wrote: " + device.events());
+    }
+}
