@@ -35,6 +35,7 @@ public class Console {
 
     void verbose(boolean verbose) {
         this.verbose = verbose;
+        Main.QUIESCE_LOG.setLevel(verbose ? java.util.logging.Level.INFO : java.util.logging.Level.SEVERE);
     }
 
     /** Whether progress bars are drawn (off with {@code --quiet}). */

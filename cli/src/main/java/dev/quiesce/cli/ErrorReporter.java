@@ -1,12 +1,11 @@
 package dev.quiesce.cli;
 
-import dev.quiesce.cdi.FreezeVetoedException;
 import dev.quiesce.cdi.ProviderCreationException;
+import dev.quiesce.core.ProviderNotFoundException;
 import dev.quiesce.fs.CorruptFilesystemException;
 import dev.quiesce.fs.NoSpaceLeftException;
-import dev.quiesce.spi.FreezeException;
 import dev.quiesce.spi.NoSpaceException;
-import dev.quiesce.spi.SnapshotException;
+import dev.quiesce.spi.QuiesceException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -59,7 +58,7 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler, Com
         if (e instanceof CliException cli) {
             return cli.exitCode();
         }
-        if (e instanceof IllegalArgumentException) {
+        if (e instanceof IllegalArgumentException || e instanceof ProviderNotFoundException) {
             return ExitCode.USAGE;
         }
         if (e instanceof NoSuchFileException || e instanceof FileNotFoundException
@@ -75,8 +74,7 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler, Com
         if (e instanceof InterruptedException || e instanceof CancellationException) {
             return ExitCode.INTERRUPTED;
         }
-        if (e instanceof FreezeVetoedException || e instanceof FreezeException
-                || e instanceof SnapshotException || e instanceof ProviderCreationException) {
+        if (e instanceof QuiesceException || e instanceof ProviderCreationException) {
             return ExitCode.SNAPSHOT_FAILED;
         }
         if (e instanceof IOException) {

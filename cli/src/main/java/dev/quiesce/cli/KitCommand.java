@@ -134,19 +134,29 @@ public class KitCommand implements Callable<Integer> {
 
     private Map<Rule, Outcome> run(KitTarget target, ClassLoader loader) throws IOException {
         Map<Rule, Outcome> outcomes = new EnumMap<>(Rule.class);
+        int total = Rule.of(Rule.Contract.SNAPSHOT_PROVIDER).size();
         TestExecutionListener listener = new TestExecutionListener() {
             @Override
             public void executionSkipped(TestIdentifier id, String reason) {
-                rule(id).ifPresent(r -> outcomes.put(r, new Outcome("NOT_APPLICABLE", reason)));
+                rule(id).ifPresent(r -> record(r, new Outcome("NOT_APPLICABLE", reason)));
             }
 
             @Override
             public void executionFinished(TestIdentifier id, TestExecutionResult result) {
-                rule(id).ifPresent(r -> outcomes.put(r, switch (result.getStatus()) {
+                rule(id).ifPresent(r -> record(r, switch (result.getStatus()) {
                     case SUCCESSFUL -> new Outcome("PASSED", "");
                     case ABORTED -> new Outcome("NOT_APPLICABLE", message(result));
                     case FAILED -> new Outcome("FAILED", message(result));
                 }));
+            }
+
+            private void record(Rule rule, Outcome outcome) {
+                outcomes.put(rule, outcome);
+                if (console.progress()) {
+                    console.err().printf("kit %s: %s %s (%d/%d)%n", target.providerName(), rule, outcome.status(),
+                            outcomes.size(), total);
+                    console.err().flush();
+                }
             }
         };
         Files.createDirectories(reportDir);

@@ -110,8 +110,9 @@ final class KitTarget {
                     storeBytes / 512, true);
             devices.add(store);
             try {
+                // The origin belongs to the provider, which closes it; the devices under it
+                // are closed after the provider.
                 BlockDevice through = (BlockDevice) origin.invoke(provider, real, store);
-                devices.add(0, through);
                 return SnapshotSource.ofPath(image, through);
             } catch (InvocationTargetException e) {
                 throw e.getCause() instanceof Exception cause ? cause : e;

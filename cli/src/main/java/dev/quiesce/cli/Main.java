@@ -23,6 +23,11 @@ public final class Main {
     private static final Logger WELD_LOG = Logger.getLogger("org.jboss.weld");
     /** jline (under the progress bar) warns on JUL when there is no terminal. */
     private static final Logger JLINE_LOG = Logger.getLogger("org.jline");
+    /**
+     * Quiesce's own records (the coordinator's freeze-window reports) stay off the
+     * terminal unless --verbose: a command's result and its one-line error say it all.
+     */
+    static final Logger QUIESCE_LOG = Logger.getLogger("dev.quiesce");
     /** How long Ctrl-C waits for a command to thaw and clean up. */
     private static final long CLEANUP_SECONDS = 30;
 
@@ -49,6 +54,7 @@ public final class Main {
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         WELD_LOG.setLevel(Level.WARNING);
         JLINE_LOG.setLevel(Level.OFF);
+        QUIESCE_LOG.setLevel(Level.SEVERE);
         SeContainer container;
         try {
             container = SeContainerInitializer.newInstance()

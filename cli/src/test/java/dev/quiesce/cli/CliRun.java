@@ -41,6 +41,9 @@ record CliRun(int exitCode, String out, String err) {
     static Process start(String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        // Short-lived test processes: start fast rather than peak fast.
+        command.add("-XX:TieredStopAtLevel=1");
+        command.add("-XX:+UseSerialGC");
         command.add("-jar");
         command.add(jar().toString());
         command.addAll(List.of(args));

@@ -23,15 +23,6 @@ class FilesystemCommandsIT {
     }
 
     @Test
-    void everyCommandHasHelp() throws Exception {
-        for (String command : QuiesceCommandNames.ALL) {
-            CliRun run = ok(command, "--help");
-            assertTrue(run.out().startsWith("Usage: quiesce " + command), run::toString);
-            assertTrue(run.out().contains("Exit codes:"), run::toString);
-        }
-    }
-
-    @Test
     void mkfsPutGetLsStatFsck() throws Exception {
         Path image = dir.resolve("vol.img");
         ok("mkfs", image.toString(), "--size", "8M");

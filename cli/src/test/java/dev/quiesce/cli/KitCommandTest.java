@@ -30,6 +30,31 @@ class KitCommandTest {
     }
 
     @Test
+    void theProjectsOwnPluginsPassEveryApplicableRule() throws Exception {
+        Path filecopy = PluginJars.jarOf(dev.quiesce.filecopy.FileCopyProviderFactory.class, dir);
+        CliRun fc = CliRun.inProcess("kit", filecopy.toString(), "--config", "directory={scratch}/snapshots",
+                "--report", dir.resolve("r").toString());
+        assertEquals(ExitCode.OK, fc.exitCode(), fc::toString);
+        assertTrue(row(fc.out(), "S1", "PASSED") && row(fc.out(), "S14", "PASSED"), fc::toString);
+        assertTrue(fc.out().contains(" 0 FAILED"), fc::toString);
+
+        Path dmsnap = PluginJars.jarOf(dev.quiesce.dmsnap.DmsnapProviderFactory.class, dir);
+        CliRun dm = CliRun.inProcess("kit", dmsnap.toString(), "--config", "store={scratch}/cow",
+                "--report", dir.resolve("r").toString());
+        assertEquals(ExitCode.OK, dm.exitCode(), dm::toString);
+        assertTrue(row(dm.out(), "S2", "PASSED"), dm::toString);
+        assertTrue(Files.exists(dir.resolve("r/kit-dmsnap.json")));
+    }
+
+    @Test
+    void aProviderThatRefusesItsConfigurationSaysWhichKeysItHas() throws Exception {
+        Path filecopy = PluginJars.jarOf(dev.quiesce.filecopy.FileCopyProviderFactory.class, dir);
+        CliRun run = CliRun.inProcess("kit", filecopy.toString());
+        assertEquals(ExitCode.USAGE, run.exitCode(), run::toString);
+        assertTrue(run.err().contains("directory"), run::toString);
+    }
+
+    @Test
     void aMissingJarIsNotFound() {
         CliRun run = CliRun.inProcess("kit", dir.resolve("nope.jar").toString());
         assertEquals(ExitCode.NOT_FOUND, run.exitCode(), run::toString);

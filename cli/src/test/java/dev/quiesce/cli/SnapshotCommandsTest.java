@@ -36,8 +36,8 @@ class SnapshotCommandsTest {
 
         // The snapshot, read straight through the dmsnap store, still holds the old file.
         byte[] original = Files.readAllBytes(dir.resolve("v.img-0.bin"));
-        try (DmsnapProvider dmsnap = DmsnapProvider.onFile(Image.dmsnapStore(image), 4096, 0);
-             FileBlockDevice real = FileBlockDevice.open(image, 4096, false)) {
+        try (FileBlockDevice real = FileBlockDevice.open(image, 4096, false);
+             DmsnapProvider dmsnap = DmsnapProvider.onFile(Image.dmsnapStore(image), 4096, 0)) {
             dmsnap.origin(real);
             Snapshot before = dmsnap.find("before").orElseThrow();
             try (BlockDevice view = before.open();

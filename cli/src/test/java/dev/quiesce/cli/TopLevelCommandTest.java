@@ -38,4 +38,18 @@ class TopLevelCommandTest {
         assertTrue(run.err().contains("Try 'quiesce --help'"), run::toString);
         assertEquals(2, run.err().lines().count(), run::toString);
     }
+
+    @Test
+    void everyCommandHasHelpWithTheExitCodes() {
+        for (String command : QuiesceCommandNames.ALL) {
+            CliRun run = CliRun.inProcess(command, "--help");
+            assertEquals(ExitCode.OK, run.exitCode(), run::toString);
+            assertTrue(run.out().startsWith("Usage: quiesce " + command), run::toString);
+            assertTrue(run.out().contains("Exit codes:"), run::toString);
+        }
+        CliRun nested = CliRun.inProcess("snapshots", "list", "--help");
+        assertTrue(nested.out().startsWith("Usage: quiesce snapshots list"), nested::toString);
+        assertTrue(QuiesceCommandNames.ALL.containsAll(java.util.List.of("demo", "mkfs", "fsck", "ls", "put", "get",
+                "stat", "providers", "snapshot", "snapshots", "backup", "restore", "kit")), QuiesceCommandNames.ALL::toString);
+    }
 }

@@ -26,4 +26,15 @@ class TopLevelIT {
         assertEquals(ExitCode.USAGE, run.exitCode(), run::toString);
         assertTrue(run.err().startsWith("quiesce: Unmatched argument"), run::toString);
     }
+
+    @Test
+    void theLauncherScriptRunsTheBuiltJar() throws Exception {
+        java.nio.file.Path script = java.nio.file.Path.of(System.getProperty("quiesce.launcher", "../bin/quiesce"));
+        assertTrue(java.nio.file.Files.isExecutable(script), "bin/quiesce is executable: " + script.toAbsolutePath());
+        Process p = new ProcessBuilder("bash", script.toString(), "--version").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES), "finished");
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.startsWith("quiesce 0.1.0"), out);
+    }
 }

@@ -88,6 +88,7 @@ final class Coordinator {
         List<Snapshot> cuts = null;
         long freezeStart = System.nanoTime();
         long windowStart = 0;
+        long allFrozen = 0;
         long cutStart = 0;
         long cutEnd = 0;
         try {
@@ -106,7 +107,8 @@ final class Coordinator {
                 windowStart = System.nanoTime();
                 event.begin();
             }
-            cutStart = System.nanoTime();
+            allFrozen = System.nanoTime();
+            cutStart = allFrozen;
             cuts = cutWithinBudget(pending, handles, windowStart);
             cutEnd = System.nanoTime();
         } catch (QuiesceException | RuntimeException | InterruptedException e) {
@@ -133,7 +135,7 @@ final class Coordinator {
             abortAll(pending, e);
             throw e;
         }
-        return new Outcome(completed, window, Duration.ofNanos(windowStart - freezeStart),
+        return new Outcome(completed, window, Duration.ofNanos(allFrozen - freezeStart),
                 Duration.ofNanos(cuts == null ? 0 : cutEnd - cutStart));
     }
 

@@ -162,9 +162,10 @@ class CoordinatorRulesTest {
     @Test
     void C5_leaseIsRenewedWhileCuttingAndALapseFailsLoudly() throws Exception {
         JournalingFreezable fs = target("fs");
-        provider.cutMillis = 1_200;
-        SnapshotResult r = ConsistentSnapshot.of(fs, provider, request("renewed")).lease(Duration.ofMillis(300)).take();
-        assertTrue(r.snapshot().isReady(), "a cut four leases long succeeds when the lease is renewed");
+        provider.cutMillis = 3_000;
+        SnapshotResult r = ConsistentSnapshot.of(fs, provider, request("renewed")).lease(Duration.ofMillis(1_000)).take();
+        assertTrue(r.snapshot().isReady(), "a cut three leases long succeeds when the lease is renewed");
+        provider.cutMillis = 300;
         JournalingFreezable deaf = target("deaf");
         deaf.ignoreRenew = true;
         assertThrows(LeaseLapsedException.class, () -> ConsistentSnapshot.of(deaf, provider, request("lapsed"))

@@ -163,6 +163,38 @@ final class Allocation {
         freeAfterCommit.clear();
     }
 
+    /** Pages changed since the last rollup. */
+    List<Integer> dirtyPageList() {
+        List<Integer> out = new ArrayList<>();
+        for (int p = dirtySinceRollup.nextSetBit(0); p >= 0; p = dirtySinceRollup.nextSetBit(p + 1)) {
+            out.add(p);
+        }
+        return out;
+    }
+
+    /** Marks the page holding {@code block} as changed, so the next rollup writes it. */
+    void touch(long block) {
+        dirtySinceRollup.set((int) (block / bitsPerPage));
+    }
+
+    int bitsPerPage() {
+        return bitsPerPage;
+    }
+
+    /** A copy of one page's bits. */
+    byte[] copyOfPage(int page) throws IOException {
+        return page((long) page * bitsPerPage).clone();
+    }
+
+    void forgetDirtyPages() {
+        dirtySinceRollup.clear();
+    }
+
+    /** Releases blocks after the current commit without a log record (a clean rollup logs nothing). */
+    void freeAfterCommitUnlogged(long start, long count) {
+        freeAfterCommit.add(new long[] {start, count});
+    }
+
     /** A copy of the pages changed since the last rollup, and forget that they were: the rollup writes the copy. */
     java.util.Map<Integer, byte[]> forkDirtyPages() throws IOException {
         java.util.Map<Integer, byte[]> copy = new java.util.TreeMap<>();

@@ -282,6 +282,26 @@ final class BTree {
         return rootRef;
     }
 
+    /** How many nodes a {@link #flush} would write now. */
+    int dirtyNodes() {
+        return root == null ? 0 : countDirty(root);
+    }
+
+    private static int countDirty(Node n) {
+        if (!n.isDirty()) {
+            return 0;
+        }
+        int c = 1;
+        if (!n.isLeaf()) {
+            for (int i = 0; i < n.count; i++) {
+                if (n.childNodes[i] != null) {
+                    c += countDirty(n.childNodes[i]);
+                }
+            }
+        }
+        return c;
+    }
+
     /** The current root pointer; only meaningful when the tree is not dirty. */
     TreeRef ref() {
         return root == null ? rootRef : new TreeRef(root.block, root.seq);

@@ -165,9 +165,10 @@ final class Commit implements Runnable {
                 v.lock.unlock();
             }
             try {
-                boolean skip = d.isEmpty() && (!d.rollup || deltasSinceRollup == 0);
-                if (!skip) {
+                if (!d.isEmpty()) {
                     commitDelta(d);
+                } else if (d.rollup && sb.logCount() > 0) {
+                    commitCleanRollup(d);
                 }
                 publish(d);
             } catch (IOException | RuntimeException | Error e) {
@@ -295,7 +296,7 @@ final class Commit implements Runnable {
         v.device.flush();
         Superblock next = sb.committed(seq, itableRoot, orphanRoot, bitmapRoot, log.head(),
                 logCount + log.blocks().size(), rollupNumber, d.nextInode, inodeCount,
-                alloc.free() + alloc.pendingFreeCount(), freeAtRollup);
+                alloc.free() + alloc.pendingFreeCount(), freeAtRollup, !rollup && sb.cleanRollup());
         int copy = 1 - superCopy;
         v.device.write(copy, ByteBuffer.wrap(DiskFormat.encodeSuperblock(next)));
         v.device.flush();
@@ -308,6 +309,23 @@ final class Commit implements Runnable {
             superCopy = copy;
         }
         deltasSinceRollup = rollup ? 0 : deltasSinceRollup + 1;
+    }
+
+    /** An empty delta asked for a rollup (a freeze): write the bitmap so that no log is left. */
+    private void commitCleanRollup(Delta d) throws IOException {
+        Rollup.Result r = Rollup.clean(alloc, store, sb.bitmap(), d.number);
+        v.device.flush();
+        Superblock next = sb.committed(d.number, sb.itable(), sb.orphans(), r.bitmapRoot(), 0, 0, sb.rollup() + 1,
+                d.nextInode, sb.inodeCount(), r.freeAtRollup(), r.freeAtRollup(), true);
+        int copy = 1 - superCopy;
+        v.device.write(copy, ByteBuffer.wrap(DiskFormat.encodeSuperblock(next)));
+        v.device.flush();
+        alloc.applyFrees();
+        synchronized (monitor) {
+            sb = next;
+            superCopy = copy;
+        }
+        deltasSinceRollup = 0;
     }
 
     private InodeRecord record(BTree itable, long ino, Map<Long, InodeRecord> old) throws IOException {

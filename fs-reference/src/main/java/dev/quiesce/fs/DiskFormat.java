@@ -26,7 +26,8 @@ import java.util.zip.CRC32C;
  * 40 u64 itable root        48 u64 itable root seq
  * 56 u64 orphan root        64 u64 orphan root seq
  * 72 u64 bitmap root        80 u64 bitmap root seq
- * 88 u64 log head (newest log block, 0 none)          96 u32 log block count  100 u32 zero
+ * 88 u64 log head (newest log block, 0 none)          96 u32 log block count
+ * 100 u32 flags: bit 0 = the last rollup was clean (left no log, so no UNIFY opens the chain)
  * 104 u64 rollup number     112 u64 next inode number  120 u64 inodes in use
  * 128 u64 free blocks after this commit               136 u64 free blocks in the bitmap file
  * </pre>
@@ -189,7 +190,7 @@ final class DiskFormat {
         b.putLong(40, s.itable().block()).putLong(48, s.itable().seq());
         b.putLong(56, s.orphans().block()).putLong(64, s.orphans().seq());
         b.putLong(72, s.bitmap().block()).putLong(80, s.bitmap().seq());
-        b.putLong(88, s.logHead()).putInt(96, s.logCount());
+        b.putLong(88, s.logHead()).putInt(96, s.logCount()).putInt(100, s.cleanRollup() ? 1 : 0);
         b.putLong(104, s.rollup()).putLong(112, s.nextInode()).putLong(120, s.inodeCount());
         b.putLong(128, s.freeBlocks()).putLong(136, s.freeAtRollup());
         seal(b, MAGIC_SUPER, s.volumeId(), s.seq());
@@ -216,7 +217,11 @@ final class DiskFormat {
         Superblock s = new Superblock(b.getLong(8), b.getLong(16), blockSize, blockCount,
                 new TreeRef(b.getLong(40), b.getLong(48)), new TreeRef(b.getLong(56), b.getLong(64)),
                 new TreeRef(b.getLong(72), b.getLong(80)), b.getLong(88), b.getInt(96), b.getLong(104),
-                b.getLong(112), b.getLong(120), b.getLong(128), b.getLong(136));
+                b.getLong(112), b.getLong(120), b.getLong(128), b.getLong(136), (b.getInt(100) & 1) != 0);
+        if ((b.getInt(100) & ~1) != 0) {
+            throw new CorruptFilesystemException(dev, block, "superblock: unknown flags 0x"
+                    + Integer.toHexString(b.getInt(100)));
+        }
         for (long p : new long[] {s.itable().block(), s.orphans().block(), s.bitmap().block(), s.logHead()}) {
             if (p != 0 && (p < 2 || p >= blockCount)) {
                 throw new CorruptFilesystemException(dev, block, "superblock: pointer to block " + p

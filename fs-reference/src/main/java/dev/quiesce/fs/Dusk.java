@@ -395,9 +395,13 @@ public final class Dusk implements Freezable, AutoCloseable {
             }
             try {
                 if (!v.readOnly) {
-                    long n = commit.request(true);
-                    if (!commit.await(n, deadline - System.nanoTime())) {
-                        throw new FreezeTimeoutException(v.name, timeout);
+                    // The first commit takes what changed; the second, of an empty delta,
+                    // rolls up so that the frozen image has no log to replay.
+                    for (int round = 0; round < 2; round++) {
+                        long n = commit.request(round == 1);
+                        if (!commit.await(n, deadline - System.nanoTime())) {
+                            throw new FreezeTimeoutException(v.name, timeout);
+                        }
                     }
                     v.device.flush();
                 }

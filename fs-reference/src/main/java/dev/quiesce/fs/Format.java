@@ -45,7 +45,7 @@ final class Format {
         device.flush();
         long free = blocks - 5;
         Superblock sb = new Superblock(volumeId, seq, bs, blocks, new TreeRef(2, seq), TreeRef.EMPTY,
-                new TreeRef(3, seq), 0, 0, 0, Namespace.ROOT + 1, 1, free, free);
+                new TreeRef(3, seq), 0, 0, 0, Namespace.ROOT + 1, 1, free, free, true);
         byte[] data = DiskFormat.encodeSuperblock(sb);
         device.write(0, ByteBuffer.wrap(data));
         device.write(1, ByteBuffer.wrap(data));

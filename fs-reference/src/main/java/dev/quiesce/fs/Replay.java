@@ -56,7 +56,7 @@ final class Replay {
                         case DiskFormat.ORPHAN_ADD -> orphanOps.put(r.a(), true);
                         case DiskFormat.ORPHAN_DEL -> orphanOps.put(r.a(), false);
                         case DiskFormat.UNIFY -> {
-                            if (!first || r.a() != sb.rollup()) {
+                            if (!first || sb.cleanRollup() || r.a() != sb.rollup()) {
                                 throw new CorruptFilesystemException(dev, b.block(), why + ": a rollup marker must"
                                         + " open the chain and carry the superblock's rollup " + sb.rollup());
                             }
@@ -69,7 +69,7 @@ final class Replay {
                         }
                         default -> throw new CorruptFilesystemException(dev, b.block(), "unknown record " + r);
                     }
-                    if (first && sb.rollup() > 0 && r.type() != DiskFormat.UNIFY) {
+                    if (first && !sb.cleanRollup() && r.type() != DiskFormat.UNIFY) {
                         throw new CorruptFilesystemException(dev, b.block(), "the chain after rollup "
                                 + sb.rollup() + " does not start with its UNIFY record");
                     }

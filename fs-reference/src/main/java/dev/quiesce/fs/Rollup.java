@@ -27,6 +27,91 @@ final class Rollup {
     record Result(TreeRef bitmapRoot, long freeAtRollup) {
     }
 
+    /**
+     * A rollup that leaves no log at all, for freeze: the frozen image then mounts without
+     * replay. Instead of cutting the recursion by logging, it runs it to a fixpoint:
+     * allocate new blocks for every dirty page (which may dirty more pages), then enough
+     * blocks for the bitmap tree's dirty nodes (which may dirty more pages again), until a
+     * round allocates nothing. Every block this commit releases - the retired chain, old
+     * page locations, old tree nodes - has its page made dirty too and is written as free,
+     * because the bitmap written here is the state after the commit. Nothing else
+     * allocates meanwhile (the delta is empty: the gate is closed). Unused reserve blocks
+     * are given back before the pages are copied.
+     */
+    static Result clean(Allocation alloc, NodeStore store, TreeRef bitmapRoot, long seq) throws IOException {
+        BTree tree = new BTree(store, DiskFormat.KIND_BITMAP, bitmapRoot);
+        List<long[]> released = new ArrayList<>();
+        BTree.Frees release = (b, c) -> {
+            released.add(new long[] {b, c});
+            for (long x = b; x < b + c; x++) {
+                alloc.touch(x);
+            }
+        };
+        for (long[] chainBlock : alloc.chainBlocks) {
+            release.free(chainBlock[0], chainBlock[1]);
+        }
+        alloc.chainBlocks.clear();
+        Map<Integer, Long> relocated = new java.util.TreeMap<>();
+        List<Long> pool = new ArrayList<>();
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int p : alloc.dirtyPageList()) {
+                if (!relocated.containsKey(p)) {
+                    long block = alloc.allocate(1, null)[0];
+                    byte[] old = tree.get(p);
+                    tree.put(p, DiskFormat.encodeExtent(block, 1), release);
+                    if (old != null) {
+                        release.free(DiskFormat.extentPhysical(old), 1);
+                    }
+                    relocated.put(p, block);
+                    changed = true;
+                }
+            }
+            while (pool.size() < tree.dirtyNodes()) {
+                pool.add(alloc.allocate(1, null)[0]);
+                changed = true;
+            }
+        }
+        while (pool.size() > tree.dirtyNodes()) {
+            alloc.change(pool.remove(pool.size() - 1), 1, false, "unused rollup reserve");
+        }
+        long releasedCount = 0;
+        Map<Integer, byte[]> copies = new java.util.TreeMap<>();
+        for (int p : relocated.keySet()) {
+            copies.put(p, alloc.copyOfPage(p));
+        }
+        int bits = alloc.bitsPerPage();
+        for (long[] r : released) {
+            for (long b = r[0]; b < r[0] + r[1]; b++) {
+                byte[] page = copies.get((int) (b / bits));
+                int bit = (int) (b % bits);
+                page[bit >>> 3] &= (byte) ~(1 << (bit & 7));
+            }
+            releasedCount += r[1];
+            alloc.freeAfterCommitUnlogged(r[0], r[1]);
+        }
+        alloc.forgetDirtyPages();
+        for (Map.Entry<Integer, Long> e : relocated.entrySet()) {
+            byte[] data = DiskFormat.encodeBitmap(copies.get(e.getKey()), e.getKey(), store.volumeId(), seq,
+                    store.blockSize());
+            store.device().write(e.getValue(), ByteBuffer.wrap(data));
+        }
+        TreeRef root = tree.flush(new BTree.NodeSink() {
+            @Override public long allocateNode() { return pool.remove(pool.size() - 1); }
+            @Override public void redirected(long oldBlock, long newBlock) { }
+            @Override public void write(long block, byte[] data) throws IOException {
+                store.device().write(block, ByteBuffer.wrap(data));
+            }
+            @Override public long seq() { return seq; }
+        });
+        if (!pool.isEmpty()) {
+            throw new IllegalStateException(store.deviceName() + ": clean rollup left " + pool.size() + " blocks unused");
+        }
+        alloc.noteNewBitmapRoot(tree);
+        return new Result(root, alloc.free() + releasedCount);
+    }
+
     static Result run(long rollupNumber, List<LogRecord> records, Allocation alloc, NodeStore store,
                       TreeRef bitmapRoot, BTree.NodeSink sink, BTree.Frees frees,
                       Allocation.Recorder recorder) throws IOException {

@@ -338,6 +338,30 @@ final class FsModel {
         throw new AssertionError("unexpected exception", e);
     }
 
+    /** Asserts that one path (not following a final symlink) looks the same in {@code fs}. */
+    void assertPath(Dusk fs, String path, String context) throws IOException {
+        MNode n;
+        try {
+            n = resolve(path, false);
+        } catch (Outcome o) {
+            try {
+                fs.lstat(path);
+                throw new AssertionError(context + ": " + path + " exists but the model says " + o.name);
+            } catch (IOException e) {
+                assertEquals(o.name, outcomeOf(e), context + ": lstat " + path);
+                return;
+            }
+        }
+        FileStat st = fs.lstat(path);
+        assertEquals(n.type, st.type(), context + ": type of " + path);
+        if (n.type == FileType.FILE) {
+            assertEquals(n.nlink, st.links(), context + ": links of " + path);
+            assertEquals(n.data.length, st.size(), context + ": size of " + path);
+        } else if (n.type == FileType.DIRECTORY) {
+            assertEquals(n.children.size(), st.size(), context + ": entries of " + path);
+        }
+    }
+
     /** Asserts that {@code fs} holds exactly this tree. */
     void assertSame(Dusk fs, String context) throws IOException {
         compare(fs, root, "/", context);
@@ -451,6 +475,8 @@ final class FsModel {
                 actual = outcomeOf(e);
             }
             assertEquals(expected, actual, what);
+            model.assertPath(fs, p, what);
+            model.assertPath(fs, q, what);
             return what + " -> " + actual;
         }
     }

@@ -60,11 +60,14 @@ final class CowEngine implements AutoCloseable {
     final List<Interval> intervals;
     private final int storeBlocksPerChunk;
     private final int pendingLimit;
-    private final Map<Integer, byte[]> pending = new HashMap<>();
+    private final Map<Integer, ByteBuffer> pending = new HashMap<>();
     /** Copies not yet written to the store, by data chunk: written at the commit in runs of consecutive chunks. */
-    private final TreeMap<Long, byte[]> copies = new TreeMap<>();
-    /** Chunk buffers reused between commits, so the write path allocates nothing in steady state. */
-    private final java.util.ArrayDeque<byte[]> buffers = new java.util.ArrayDeque<>();
+    private final TreeMap<Long, ByteBuffer> copies = new TreeMap<>();
+    /**
+     * Chunk buffers reused between commits, so the write path allocates nothing in steady
+     * state; direct, so file I/O needs no bounce copy.
+     */
+    private final java.util.ArrayDeque<ByteBuffer> buffers = new java.util.ArrayDeque<>();
     private ByteBuffer runBuffer;
     private final TreeMap<Long, Long> dirtySlots = new TreeMap<>();
     private int nextEpoch;
@@ -170,9 +173,9 @@ final class CowEngine implements AutoCloseable {
     }
 
     private void writeChunk(int c, int within, ByteBuffer data) throws IOException {
-        byte[] held = pending.isEmpty() ? null : pending.get(c);
+        ByteBuffer held = pending.isEmpty() ? null : pending.get(c);
         if (!intervals.isEmpty() && copyNeeded(c)) {
-            byte[] old = readOriginChunk(c);
+            ByteBuffer old = readOriginChunk(c);
             long n = allocator.allocate();
             if (n < 0) {
                 invalidateNeeding(c);
@@ -182,23 +185,23 @@ final class CowEngine implements AutoCloseable {
                 latest.table.put(c, n);
                 dirtySlots.put(n, StoreCodec.exception(latest.snapshot.epoch, c));
             }
-            byte[] next = held;
+            ByteBuffer next = held;
             if (next == null) {
                 next = buffer();
                 if (data.remaining() < geometry.originChunkBytes(c)) {
-                    System.arraycopy(old, 0, next, 0, old.length);
+                    next.put(0, old, 0, old.capacity());
                 }
             }
             if (n < 0) {
                 recycle(old);
             }
-            data.get(next, within, data.remaining());
+            overlay(next, within, data);
             pending.put(c, next);
             if (releaseBeforeCommit) {
                 writeOriginChunk(c, next);
             }
         } else if (held != null) {
-            data.get(held, within, data.remaining());
+            overlay(held, within, data);
         } else {
             origin.write(((long) c * geometry.chunkBytes() + within) / geometry.originBlockSize(), data);
         }
@@ -299,7 +302,7 @@ final class CowEngine implements AutoCloseable {
             }
             java.util.Arrays.sort(chunks);
             for (int c : chunks) {
-                byte[] b = pending.get(c);
+                ByteBuffer b = pending.get(c);
                 writeOriginChunk(c, b);
                 recycle(b);
             }
@@ -317,12 +320,13 @@ final class CowEngine implements AutoCloseable {
                 run++;
             }
             if (runBuffer == null) {
-                runBuffer = ByteBuffer.allocate(pendingLimit * cb);
+                runBuffer = ByteBuffer.allocateDirect(pendingLimit * cb);
             }
             runBuffer.clear();
             for (int k = 0; k < run; k++) {
-                byte[] b = copies.remove(first + k);
-                runBuffer.put(b);
+                ByteBuffer b = copies.remove(first + k);
+                runBuffer.put(runBuffer.position(), b, 0, cb);
+                runBuffer.position(runBuffer.position() + cb);
                 recycle(b);
             }
             store.write(storeChunk(first) * storeBlocksPerChunk, runBuffer.flip());
@@ -589,9 +593,9 @@ final class CowEngine implements AutoCloseable {
 
     /** A data chunk's contents, from the held copies if not yet written. */
     void readDataChunk(long dataChunk, byte[] dst) throws IOException {
-        byte[] held = copies.get(dataChunk);
+        ByteBuffer held = copies.get(dataChunk);
         if (held != null) {
-            System.arraycopy(held, 0, dst, 0, held.length);
+            held.get(0, dst, 0, dst.length);
         } else {
             readStoreChunk(storeChunk(dataChunk), ByteBuffer.wrap(dst));
         }
@@ -606,42 +610,51 @@ final class CowEngine implements AutoCloseable {
     }
 
     /** The origin chunk as a reader sees it now (held writes included), zero-padded to a whole chunk. */
-    private byte[] readOriginChunk(int c) throws IOException {
-        byte[] b = buffer();
-        byte[] held = pending.isEmpty() ? null : pending.get(c);
+    private ByteBuffer readOriginChunk(int c) throws IOException {
+        ByteBuffer b = buffer();
+        ByteBuffer held = pending.isEmpty() ? null : pending.get(c);
         if (held != null) {
-            System.arraycopy(held, 0, b, 0, b.length);
+            b.put(0, held, 0, held.capacity());
             return b;
         }
         int len = geometry.originChunkBytes(c);
-        origin.read((long) c * geometry.chunkBytes() / geometry.originBlockSize(), ByteBuffer.wrap(b, 0, len));
-        if (len < b.length) {
-            java.util.Arrays.fill(b, len, b.length, (byte) 0);
+        origin.read((long) c * geometry.chunkBytes() / geometry.originBlockSize(), b.clear().limit(len));
+        b.clear();
+        for (int i = len; i < b.capacity(); i++) {
+            b.put(i, (byte) 0);
         }
-        return b;
+        return b.clear();
     }
 
-    private byte[] buffer() {
-        byte[] b = buffers.poll();
-        return b != null ? b : new byte[geometry.chunkBytes()];
+    /** Copies what remains of {@code data} into {@code chunk} at {@code within}, consuming it. */
+    private static void overlay(ByteBuffer chunk, int within, ByteBuffer data) {
+        int n = data.remaining();
+        chunk.put(within, data, data.position(), n);
+        data.position(data.position() + n);
     }
 
-    private void recycle(byte[] b) {
+    private ByteBuffer buffer() {
+        ByteBuffer b = buffers.poll();
+        return b != null ? b.clear() : ByteBuffer.allocateDirect(geometry.chunkBytes());
+    }
+
+    private void recycle(ByteBuffer b) {
         if (buffers.size() < 2 * pendingLimit) {
             buffers.push(b);
         }
     }
 
-    private void writeOriginChunk(int c, byte[] data) throws IOException {
+    private void writeOriginChunk(int c, ByteBuffer data) throws IOException {
         origin.write((long) c * geometry.chunkBytes() / geometry.originBlockSize(),
-                ByteBuffer.wrap(data, 0, geometry.originChunkBytes(c)));
+                data.clear().limit(geometry.originChunkBytes(c)));
+        data.clear();
     }
 
     private void overlayPending(long offset, int length, ByteBuffer dst, int start) {
         int cb = geometry.chunkBytes();
         long end = offset + length;
         for (long c = offset / cb; c * cb < end; c++) {
-            byte[] held = pending.get((int) c);
+            ByteBuffer held = pending.get((int) c);
             if (held != null) {
                 long from = Math.max(offset, c * cb);
                 long to = Math.min(end, c * cb + geometry.originChunkBytes(c));

@@ -18,7 +18,8 @@ final class DmsnapSnapshot implements Snapshot {
         this.record = record;
     }
 
-    @Override public String id() { return record.id(); }
+    /** Unique within the provider (every store has a random id) and stable across restarts (S4). */
+    @Override public String id() { return record.id(engine.geometry.idLow()); }
     @Override public String name() { return record.name; }
     @Override public String sourceId() { return record.sourceId; }
     @Override public Technique technique() { return Technique.COPY_ON_WRITE; }

@@ -242,9 +242,34 @@ final class ExceptionTable {
         }
     }
 
+    /**
+     * Interpolation first (copied chunks are spread over the origin, so a guess from the
+     * key lands close in one or two steps), then plain binary search in what is left,
+     * which bounds the worst case at O(log n).
+     */
     private int searchSorted(int originChunk) {
         int lo = 0;
         int hi = sortedSize - 1;
+        for (int step = 0; step < 3 && lo <= hi; step++) {
+            int loKey = StoreCodec.originOf(sortedAt(lo));
+            int hiKey = StoreCodec.originOf(sortedAt(hi));
+            if (originChunk < loKey || originChunk > hiKey) {
+                return -1;
+            }
+            if (loKey == hiKey) {
+                return lo;
+            }
+            int guess = lo + (int) ((long) (originChunk - loKey) * (hi - lo) / (hiKey - loKey));
+            int o = StoreCodec.originOf(sortedAt(guess));
+            if (o == originChunk) {
+                return guess;
+            }
+            if (o < originChunk) {
+                lo = guess + 1;
+            } else {
+                hi = guess - 1;
+            }
+        }
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             int o = StoreCodec.originOf(sortedAt(mid));

@@ -34,8 +34,9 @@ final class SnapshotRecord {
         return invalidReason == null && !deleted;
     }
 
-    String id() {
-        return "dmsnap-" + Integer.toUnsignedString(epoch);
+    /** The snapshot's id: the store's id and the epoch, which no other snapshot of that store ever gets. */
+    String id(long storeId) {
+        return String.format(java.util.Locale.ROOT, "dmsnap-%016x-%d", storeId, epoch);
     }
 
     /** Whether any byte of {@code [offset, offset + length)} of the origin was in use at the cut. */

@@ -34,7 +34,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>S9: the cut only reads the source (or splits a mirror's replica off).</li>
  *   <li>S12: the source is checked before anything is created.</li>
  * </ul>
- * Threading: records are read and written under {@code lock}; cuts of different names
+ * Opening a provider removes what a process that died mid-snapshot left in the
+ * directory (partial images, temporary records, cuts never published), so one process
+ * should own a snapshot directory at a time.
+ *
+ * <p>Threading: records are read and written under {@code lock}; cuts of different names
  * run in parallel.
  */
 final class FileCopyProvider implements SnapshotProvider {
@@ -62,6 +66,11 @@ final class FileCopyProvider implements SnapshotProvider {
             throw new FileCopyConfigurationException(Settings.DIRECTORY, settings.directory() + " is not a directory");
         }
         SnapshotStore store = new SnapshotStore(settings.directory());
+        int removed = store.sweepLeftovers();
+        if (removed > 0) {
+            ImageFiles.LOG.log(System.Logger.Level.INFO, () -> settings.directory() + ": removed " + removed
+                    + " file(s) left by an interrupted snapshot");
+        }
         CutMethod method = switch (settings.technique()) {
             case FULL_COPY -> new FullCopy(store, settings.skipFreeBlocks());
             case REFLINK -> new Reflink(store, settings.commandTimeout());
@@ -248,7 +257,7 @@ final class FileCopyProvider implements SnapshotProvider {
                     store.deleteRecord(request.name());
                 }
             } catch (SnapshotException e) {
-                ImageFiles.LOG.log(System.Logger.Level.WARNING, "abort of '" + request.name() + "' left its record", e);
+                ImageFiles.warnElsewhere("abort of '" + request.name() + "' left its record", e);
             } finally {
                 inFlight.remove(request.name());
             }

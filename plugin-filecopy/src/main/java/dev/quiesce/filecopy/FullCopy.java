@@ -178,7 +178,7 @@ final class FullCopy implements CutMethod {
                     Files.delete(image);
                 }
             } catch (IOException e) {
-                ImageFiles.LOG.log(System.Logger.Level.WARNING, "cannot delete " + partial + " after abort", e);
+                ImageFiles.warnElsewhere("cannot delete " + partial + " after abort", e);
             }
         }
     }

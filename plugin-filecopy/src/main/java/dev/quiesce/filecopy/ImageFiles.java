@@ -12,12 +12,21 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.concurrent.ForkJoinPool;
 
 /** What the copying techniques share: source checks, space checks, partial files and their publication. */
 final class ImageFiles {
     static final System.Logger LOG = System.getLogger(ImageFiles.class.getName());
 
     private ImageFiles() {
+    }
+
+    /**
+     * Logs a cleanup problem from another thread: aborts and cuts may run on the thread
+     * that holds a freeze, and the log may live on the frozen filesystem.
+     */
+    static void warnElsewhere(String message, Throwable cause) {
+        ForkJoinPool.commonPool().execute(() -> LOG.log(System.Logger.Level.WARNING, message, cause));
     }
 
     /** Why {@code source} is no image file these techniques can copy, or empty. */

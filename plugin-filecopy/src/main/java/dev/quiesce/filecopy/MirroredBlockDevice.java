@@ -125,7 +125,14 @@ public final class MirroredBlockDevice implements BlockDevice {
                 blockSize, regionSize);
     }
 
-    /** Opens the mirror of {@code primary} from its log, resuming where it stood (after a crash too). */
+    /**
+     * Opens the mirror of {@code primary} from its log, resuming where it stood. After a
+     * crash the regions the log marks come back as {@code RESYNCING}: call {@link #resync}
+     * (writes may go on meanwhile; a split waits until the replica is in sync).
+     *
+     * @throws MirrorException if there is no log, it is corrupt, or the replica is missing
+     *         or has the wrong size; nothing is changed
+     */
     public static MirroredBlockDevice open(Path primary, int blockSize) throws IOException {
         MirrorFiles.checkPrimary(primary, blockSize);
         return MirrorFiles.open(primary.toAbsolutePath().normalize(), blockSize);
@@ -211,7 +218,7 @@ public final class MirroredBlockDevice implements BlockDevice {
         } catch (IOException e) {
             // The primary has the data; the replica catches up in the next resync.
             regions.markStale(first, last);
-            LOG.log(Level.WARNING, name + ": replica write at block " + block + " failed; regions "
+            ImageFiles.warnElsewhere(name + ": replica write at block " + block + " failed; regions "
                     + first + ".." + last + " marked for resync", e);
         }
         if (primaryFailure != null) {

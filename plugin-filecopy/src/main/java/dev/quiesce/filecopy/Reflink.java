@@ -103,7 +103,7 @@ final class Reflink implements CutMethod {
                 Files.deleteIfExists(clone);
                 Files.deleteIfExists(original);
             } catch (IOException e) {
-                ImageFiles.LOG.log(System.Logger.Level.WARNING, "cannot delete reflink probe in " + directory, e);
+                ImageFiles.warnElsewhere("cannot delete reflink probe in " + directory, e);
             }
         }
     }
@@ -193,7 +193,7 @@ final class Reflink implements CutMethod {
                 Files.deleteIfExists(partial);
                 Files.deleteIfExists(image);
             } catch (IOException e) {
-                ImageFiles.LOG.log(System.Logger.Level.WARNING, "cannot delete " + partial + " after abort", e);
+                ImageFiles.warnElsewhere("cannot delete " + partial + " after abort", e);
             }
         }
     }

@@ -8,7 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -98,6 +97,31 @@ final class SnapshotStore {
         return records;
     }
 
+    /**
+     * Removes what a process that died mid-snapshot left: partial images, temporary
+     * records, and records of cuts whose image was never published (they can never
+     * complete). Returns how many files went. Assumes one process owns the directory.
+     */
+    int sweepLeftovers() throws SnapshotException {
+        int removed = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*{" + PARTIAL_SUFFIX + ","
+                + RECORD_SUFFIX + ".tmp}")) {
+            for (Path file : files) {
+                Files.deleteIfExists(file);
+                removed++;
+            }
+            for (SnapshotRecord record : list()) {
+                if (!record.ready() && !Files.exists(record.image())) {
+                    deleteRecord(record.name());
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            throw new SnapshotException(FileCopyProviderFactory.NAME, null, "cannot clean up " + directory, e);
+        }
+        return removed;
+    }
+
     /** Whether some record other than {@code exceptName}'s keeps its blocks in {@code image}. */
     boolean imageHeld(Path image, String exceptName) throws SnapshotException {
         for (SnapshotRecord record : list()) {
@@ -120,9 +144,5 @@ final class SnapshotStore {
         } catch (IOException e) {
             failure.addSuppressed(e);
         }
-    }
-
-    static boolean isRegularFile(Path path) {
-        return Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) || Files.isRegularFile(path);
     }
 }

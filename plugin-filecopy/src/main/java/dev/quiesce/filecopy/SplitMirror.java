@@ -52,11 +52,11 @@ final class SplitMirror implements CutMethod {
 
     @Override
     public Optional<String> unsupportedReason(SnapshotSource source) {
-        if (!(source.device() instanceof MirroredBlockDevice)) {
+        if (!(source.device() instanceof MirroredBlockDevice mirror)) {
             return Optional.of("device " + source.device().name() + " of '" + source.id()
                     + "' is not a MirroredBlockDevice; open the image with MirroredBlockDevice.create or open");
         }
-        return Optional.empty();
+        return mirror.isClosed() ? Optional.of("mirror " + mirror.name() + " is closed") : Optional.empty();
     }
 
     @Override
@@ -119,7 +119,7 @@ final class SplitMirror implements CutMethod {
             if (failure != null) {
                 failure.addSuppressed(e);
             } else {
-                ImageFiles.LOG.log(Level.WARNING, "cannot drop replica " + attached + " after abort", e);
+                ImageFiles.warnElsewhere("cannot drop replica " + attached + " after abort", e);
             }
         }
     }
@@ -157,7 +157,7 @@ final class SplitMirror implements CutMethod {
             return image.state() == MirrorState.SPLIT && Path.of(image.replica()).equals(record.image());
         } catch (IOException e) {
             // A log that cannot be read cannot vouch for the file; keep it rather than lose it.
-            ImageFiles.LOG.log(Level.WARNING, "cannot read mirror log " + log + "; keeping " + record.image(), e);
+            ImageFiles.warnElsewhere("cannot read mirror log " + log + "; keeping " + record.image(), e);
             return true;
         }
     }
@@ -204,7 +204,7 @@ final class SplitMirror implements CutMethod {
                     mirror.rejoin();
                 }
             } catch (IOException e) {
-                ImageFiles.LOG.log(Level.WARNING, "cannot rejoin " + mirror.replica() + " after abort", e);
+                ImageFiles.warnElsewhere("cannot rejoin " + mirror.replica() + " after abort", e);
             } finally {
                 busy.remove(request.source().id());
             }

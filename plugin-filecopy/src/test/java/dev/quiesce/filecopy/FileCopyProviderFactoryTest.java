@@ -70,6 +70,28 @@ class FileCopyProviderFactoryTest {
         }
     }
 
+    @Test
+    void openingAProviderRemovesWhatAnInterruptedSnapshotLeft() throws Exception {
+        Path store = Files.createDirectories(dir.resolve("s"));
+        Path image = dir.resolve("disk.img");
+        try (FileBlockDevice device = FileBlockDevice.create(image, 4096, 4, false);
+             SnapshotProvider provider = create(Map.of("directory", store.toString()))) {
+            provider.create(SnapshotRequest.of("kept", SnapshotSource.ofPath(image, device)));
+        }
+        Files.write(store.resolve("crashed.img.part"), new byte[4096]);
+        Files.writeString(store.resolve("torn.snapshot.tmp"), "format=1");
+        Files.writeString(store.resolve("unpublished.snapshot"), Files.readString(store.resolve("kept.snapshot"))
+                .replace("name=kept", "name=unpublished").replace("kept.img", "unpublished.img")
+                .replace("state=READY", "state=CUT"));
+        try (SnapshotProvider provider = create(Map.of("directory", store.toString()))) {
+            assertEquals(java.util.List.of("kept"), provider.list().stream().map(s -> s.name()).toList());
+        }
+        try (var files = Files.list(store)) {
+            assertEquals(java.util.Set.of("kept.img", "kept.snapshot"),
+                    files.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
+    }
+
     private void assertKey(String key, Map<String, String> configuration) {
         FileCopyConfigurationException e = assertThrows(FileCopyConfigurationException.class,
                 () -> create(configuration), configuration.toString());

@@ -168,6 +168,21 @@ class MirroredBlockDeviceTest {
     }
 
     @Test
+    void reopeningWithAReplicaThatChangedSizeIsRefusedAndChangesNothing() throws Exception {
+        Path primary = primary();
+        Path replica = dir.resolve("replica.img");
+        synced(primary, replica).close();
+        byte[] log = Files.readAllBytes(MirroredBlockDevice.logPath(primary));
+        try (RandomAccessFile file = new RandomAccessFile(replica.toFile(), "rw")) {
+            file.setLength(BLOCK * 10);
+        }
+        MirrorException e = assertThrows(MirrorException.class, () -> MirroredBlockDevice.open(primary, BLOCK));
+        assertTrue(e.getMessage().contains("wrong size"), e.getMessage());
+        assertArrayEquals(log, Files.readAllBytes(MirroredBlockDevice.logPath(primary)), "the log is untouched");
+        assertEquals(BLOCK * 10, Files.size(replica));
+    }
+
+    @Test
     void aPrimaryThatIsNotARegularFileIsRefused() {
         MirrorException e = assertThrows(MirrorException.class,
                 () -> MirroredBlockDevice.create(dir, dir.resolve("r.img"), BLOCK));

@@ -61,8 +61,7 @@ final class LvmPendingSnapshot implements PendingSnapshot {
                 break;
         }
         cutAttempted = true;
-        LogicalVolume lv = provider.cut(request.name(), request.source().id(), origin);
-        made = provider.snapshotOf(lv, false);
+        made = provider.cut(request.name(), request.source().id(), origin);
         step = Step.CUT;
         return made;
     }

@@ -18,15 +18,20 @@ import java.util.Optional;
  */
 final class LvmSnapshot implements Snapshot {
     private final LvmSnapshotProvider provider;
-    private final LogicalVolume volume;
+    private final String vg;
+    private final String lv;
     private final String name;
     private final String sourceId;
     private final Instant createdAt;
     private final boolean ready;
+    /** As LVM reported it; looked up on first need after a cut (each lvs costs a process). */
+    private volatile LogicalVolume volume;
 
-    LvmSnapshot(LvmSnapshotProvider provider, LogicalVolume volume, String name, String sourceId, Instant createdAt,
-                boolean ready) {
+    LvmSnapshot(LvmSnapshotProvider provider, String vg, String lv, LogicalVolume volume, String name,
+                String sourceId, Instant createdAt, boolean ready) {
         this.provider = provider;
+        this.vg = vg;
+        this.lv = lv;
         this.volume = volume;
         this.name = name;
         this.sourceId = sourceId;
@@ -35,19 +40,33 @@ final class LvmSnapshot implements Snapshot {
     }
 
     LvmSnapshot ready() {
-        return new LvmSnapshot(provider, volume, name, sourceId, createdAt, true);
+        return new LvmSnapshot(provider, vg, lv, volume, name, sourceId, createdAt, true);
     }
 
-    @Override public String id() { return volume.uuid(); }
+    /** The volume's LVM UUID; stable across restarts and unique in the provider. */
+    @Override
+    public String id() {
+        try {
+            return volume().uuid();
+        } catch (LvmException e) {
+            throw new IllegalStateException("cannot look up snapshot '" + name + "' in LVM: " + e.getMessage(), e);
+        }
+    }
+
     @Override public String name() { return name; }
     @Override public String sourceId() { return sourceId; }
     @Override public Technique technique() { return provider.technique().capabilities().technique(); }
     @Override public Instant createdAt() { return createdAt; }
     @Override public boolean isReady() { return ready; }
 
-    /** The volume as LVM reported it when this object was made. */
-    LogicalVolume volume() {
-        return volume;
+    /** The volume as LVM reported it when this object was made (or first needed). */
+    LogicalVolume volume() throws LvmException {
+        LogicalVolume known = volume;
+        if (known == null) {
+            known = provider.volume(name, vg, lv);
+            volume = known;
+        }
+        return known;
     }
 
     @Override
@@ -61,7 +80,7 @@ final class LvmSnapshot implements Snapshot {
 
     @Override
     public BlockDevice open() throws IOException {
-        LogicalVolume lv = current().orElseThrow(() -> new NoSuchFileException(volume.qualifiedName(), null,
+        LogicalVolume lv = current().orElseThrow(() -> new NoSuchFileException(vg + "/" + this.lv, null,
                 "snapshot '" + name + "' was deleted"));
         if (lv.isInvalidSnapshot()) {
             throw new InvalidSnapshotException(name, "LVM reports " + lv.qualifiedName() + " invalid (attr "
@@ -73,7 +92,7 @@ final class LvmSnapshot implements Snapshot {
             } catch (LvmException e) {
                 throw new IOException(e.getMessage(), e);
             }
-            lv = current().orElseThrow(() -> new NoSuchFileException(volume.qualifiedName()));
+            lv = current().orElseThrow(() -> new NoSuchFileException(vg + "/" + this.lv));
         }
         String uuid = lv.uuid();
         return LvmSnapshotDevice.open(Path.of(lv.dmPath()), name, lv.deviceBytes(), () -> {
@@ -87,7 +106,11 @@ final class LvmSnapshot implements Snapshot {
 
     private Optional<LogicalVolume> current() throws IOException {
         try {
-            return provider.byUuid(name, volume.uuid());
+            LogicalVolume known = volume;
+            Optional<LogicalVolume> now = known == null ? provider.find(name, vg, lv)
+                    : provider.byUuid(name, known.uuid());
+            now.ifPresent(v -> volume = v);
+            return now;
         } catch (LvmException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -95,6 +118,6 @@ final class LvmSnapshot implements Snapshot {
 
     @Override
     public String toString() {
-        return "lvm snapshot '" + name + "' (" + volume.qualifiedName() + ") of " + sourceId;
+        return "lvm snapshot '" + name + "' (" + vg + "/" + lv + ") of " + sourceId;
     }
 }

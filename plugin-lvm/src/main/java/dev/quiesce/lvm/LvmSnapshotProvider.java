@@ -155,9 +155,13 @@ final class LvmSnapshotProvider implements SnapshotProvider {
 
     // ---- the cut, for LvmPendingSnapshot ----
 
-    /** Makes the snapshot volume and returns it as LVM reports it afterwards. */
-    LogicalVolume cut(String name, String sourceId, LogicalVolume origin) throws SnapshotException {
-        List<String> tags = tags(name, sourceId);
+    /**
+     * Makes the snapshot volume: one LVM command for thick and thin, a split and a tagging
+     * for a mirror leg. It is not looked up again here: that waits until it is needed.
+     */
+    LvmSnapshot cut(String name, String sourceId, LogicalVolume origin) throws SnapshotException {
+        long now = System.currentTimeMillis();
+        List<String> tags = tags(name, sourceId, now);
         String target = LvmNames.qualified(origin.vg(), origin.name());
         try {
             switch (technique) {
@@ -168,7 +172,7 @@ final class LvmSnapshotProvider implements SnapshotProvider {
                     addTags(args, "--addtag", tags);
                     args.add(target);
                     runner.run(name, args);
-                    return volume(name, origin.vg(), name);
+                    return made(origin.vg(), name, name, sourceId, now);
                 }
                 case THIN -> {
                     // -kn: no activation skip, so the snapshot is active and readable at once.
@@ -177,23 +181,38 @@ final class LvmSnapshotProvider implements SnapshotProvider {
                     addTags(args, "--addtag", tags);
                     args.add(target);
                     runner.run(name, args);
-                    return volume(name, origin.vg(), name);
+                    return made(origin.vg(), name, name, sourceId, now);
                 }
                 case SPLIT_MIRROR -> {
-                    runner.run(name, List.of("lvconvert", "-y", "--splitmirrors", "1", "--trackchanges", target));
-                    LogicalVolume leg = splitLeg(name, origin).orElseThrow(() -> new SnapshotException(NAME, name,
-                            "lvconvert split " + target + " but no split leg is visible"));
+                    LvmRunner.Output split = runner.run(name, List.of("lvconvert", "-y", "--splitmirrors", "1",
+                            "--trackchanges", target));
+                    String leg = splitLegFrom(split.stdout() + "\n" + split.stderr(), origin).orElseGet(() -> null);
+                    if (leg == null) {
+                        leg = splitLeg(name, origin).map(LogicalVolume::name).orElseThrow(() -> new SnapshotException(
+                                NAME, name, "lvconvert split " + target + " but no split leg is visible"));
+                    }
                     List<String> args = new ArrayList<>(List.of("lvchange", "-q"));
                     addTags(args, "--addtag", tags);
-                    args.add(LvmNames.qualified(leg.vg(), leg.name()));
+                    args.add(LvmNames.qualified(origin.vg(), leg));
                     runner.run(name, args);
-                    return volume(name, leg.vg(), leg.name());
+                    return made(origin.vg(), leg, name, sourceId, now);
                 }
                 default -> throw new IllegalStateException("unknown technique " + technique);
             }
         } catch (LvmException e) {
             throw typed(name, sourceId, e);
         }
+    }
+
+    private LvmSnapshot made(String vg, String lv, String name, String sourceId, long createdMillis) {
+        return new LvmSnapshot(this, vg, lv, null, name, sourceId, Instant.ofEpochMilli(createdMillis), false);
+    }
+
+    /** The leg LVM names in its answer: {@code vg/<origin>_rimage_<n> split from vg/<origin> ...}. */
+    static Optional<String> splitLegFrom(String lvmOutput, LogicalVolume origin) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "(\\S+)/(" + java.util.regex.Pattern.quote(origin.name()) + "_rimage_[0-9]+) split from").matcher(lvmOutput);
+        return m.find() && m.group(1).equals(origin.vg()) ? Optional.of(m.group(2)) : Optional.empty();
     }
 
     /** Removes whatever a failed or aborted cut left of snapshot {@code name}. */
@@ -346,12 +365,12 @@ final class LvmSnapshotProvider implements SnapshotProvider {
                 .map(hex -> new String(HexFormat.of().parseHex(hex), StandardCharsets.UTF_8))
                 .orElse(lv.origin()));
         Instant created = lv.tag(TAG_TIME).map(t -> Instant.ofEpochMilli(Long.parseLong(t))).orElse(Instant.EPOCH);
-        return new LvmSnapshot(this, lv, lv.tag(TAG_NAME).orElse(lv.name()), source, created, ready);
+        return new LvmSnapshot(this, lv.vg(), lv.name(), lv, lv.tag(TAG_NAME).orElse(lv.name()), source, created, ready);
     }
 
-    private List<String> tags(String name, String sourceId) {
+    private List<String> tags(String name, String sourceId, long createdMillis) {
         return List.of(MARK, TAG_NAME + "=" + name, TAG_TECHNIQUE + "=" + technique.configName(),
-                TAG_TIME + "=" + System.currentTimeMillis(), sourceTag(sourceId));
+                TAG_TIME + "=" + createdMillis, sourceTag(sourceId));
     }
 
     private static String sourceTag(String sourceId) {

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.TestInstance;
  * thawed; the snapshot passes fsck and holds exactly what the filesystem held at the
  * freeze.
  */
-@Order(2)
+@Order(1)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostFreezeEndToEndGuestTest {
 

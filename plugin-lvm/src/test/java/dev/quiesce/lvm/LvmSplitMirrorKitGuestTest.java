@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Order;
  * tracks changes for one split leg of a raid1 volume at a time, so the rules that take a
  * second snapshot of the same source while the first exists do not apply.
  */
-@Order(3)
+@Order(4)
 class LvmSplitMirrorKitGuestTest extends SnapshotProviderKit {
     private static final Set<String> TWO_OF_ONE_SOURCE = Set.of("S2", "S10", "S11");
 

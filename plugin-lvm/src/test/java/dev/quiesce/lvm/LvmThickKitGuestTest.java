@@ -6,7 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 
 /** The SnapshotProvider kit against real LVM thick snapshots (runs in the guest). */
-@Order(1)
+@Order(3)
 class LvmThickKitGuestTest extends SnapshotProviderKit {
     @BeforeAll
     void inGuest() {

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 
 /** The SnapshotProvider kit against real LVM thin snapshots of thin volumes (runs in the guest). */
-@Order(4)
+@Order(5)
 class LvmThinKitGuestTest extends SnapshotProviderKit {
     @BeforeAll
     void inGuest() {

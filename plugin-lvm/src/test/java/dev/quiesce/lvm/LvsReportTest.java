@@ -115,4 +115,18 @@ class LvsReportTest {
         assertEquals(java.util.Map.of("a", "x\"yA\n", "b", java.util.Arrays.asList(
                 new java.math.BigDecimal("1"), new java.math.BigDecimal("-2.5e3"), true, null)), value);
     }
+
+    @Test
+    void theSplitLegIsReadFromLvmsAnswer() {
+        LogicalVolume mir = LvsReport.parse("""
+                {"report":[{"lv":[{"lv_name":"mir","vg_name":"vg","lv_attr":"rwi-a-r---","lv_layout":"raid,raid1"}]}]}
+                """).get(0);
+        assertTrue(mir.isRaid1());
+        String answer = "  vg/mir_rimage_1 split from vg/mir for read-only purposes.\n"
+                + "  Use 'lvconvert --merge vg/mir_rimage_1' to merge back into vg/mir.";
+        assertEquals("mir_rimage_1", LvmSnapshotProvider.splitLegFrom(answer, mir).orElseThrow());
+        assertTrue(LvmSnapshotProvider.splitLegFrom("  other/mir_rimage_1 split from other/mir", mir).isEmpty(),
+                "a leg of another volume group is not ours");
+        assertTrue(LvmSnapshotProvider.splitLegFrom("nothing", mir).isEmpty());
+    }
 }

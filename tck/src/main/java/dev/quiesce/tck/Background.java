@@ -65,6 +65,24 @@ final class Background implements AutoCloseable {
         }
     }
 
+    /** A thread handed from a background task to the test, e.g. to interrupt it. */
+    static final class ThreadHandoff {
+        private final java.util.concurrent.CountDownLatch set = new java.util.concurrent.CountDownLatch(1);
+        private volatile Thread thread;
+
+        void set(Thread t) {
+            thread = t;
+            set.countDown();
+        }
+
+        Thread get() throws InterruptedException {
+            if (!set.await(BOUND.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("a background task never started within " + BOUND);
+            }
+            return thread;
+        }
+    }
+
     /** Interrupts whatever is still running and drops the threads. */
     @Override
     public synchronized void close() {

@@ -58,7 +58,7 @@ class KitSelfTest {
 
     @BeforeAll
     static void runAllFixtures() {
-        executor = Executors.newFixedThreadPool(3);
+        executor = Executors.newFixedThreadPool(2);
         for (Class<? extends AbstractKit> fixture : fixtures()) {
             RUNS.put(fixture, executor.submit(() -> failedRules(fixture)));
         }
@@ -67,12 +67,15 @@ class KitSelfTest {
     /** Runs a fixture class through the Jupiter engine and returns the rules whose tests failed. */
     static Set<Rule> failedRules(Class<?> fixture) {
         long start = System.nanoTime();
-        List<Event> failures = EngineTestKit.engine("junit-jupiter")
+        List<Event> all = EngineTestKit.engine("junit-jupiter")
                 .selectors(selectClass(fixture))
                 .configurationParameter("quiesce.tck.reportDir", "target/tck-selftest-reports")
                 .execute()
                 .allEvents()
                 .stream()
+                .collect(java.util.stream.Collectors.toList());
+        reportSlowTests(fixture, all);
+        List<Event> failures = all.stream()
                 .filter(e -> e.getType() == EventType.FINISHED)
                 .filter(e -> e.getPayload(TestExecutionResult.class)
                         .map(r -> r.getStatus() == TestExecutionResult.Status.FAILED).orElse(false))
@@ -93,6 +96,24 @@ class KitSelfTest {
         System.out.printf("self-test: %s failed %s in %d ms%n", fixture.getSimpleName(), rules,
                 (System.nanoTime() - start) / 1_000_000);
         return rules;
+    }
+
+    /** Names the tests of a fixture that took long, so a slow self-test can be traced. */
+    private static void reportSlowTests(Class<?> fixture, List<Event> events) {
+        Map<String, java.time.Instant> started = new java.util.HashMap<>();
+        for (Event e : events) {
+            String id = e.getTestDescriptor().getUniqueId().toString();
+            if (e.getType() == EventType.STARTED) {
+                started.put(id, e.getTimestamp());
+            } else if (e.getType() == EventType.FINISHED && started.containsKey(id)
+                    && e.getTestDescriptor().isTest()) {
+                long ms = java.time.Duration.between(started.get(id), e.getTimestamp()).toMillis();
+                if (ms > 3_000) {
+                    System.out.printf("self-test: %s.%s took %d ms%n", fixture.getSimpleName(),
+                            e.getTestDescriptor().getDisplayName(), ms);
+                }
+            }
+        }
     }
 
     @TestFactory

@@ -25,7 +25,7 @@ class BlockFreezeDeviceTest {
         BlockFreezeDevice d = new BlockFreezeDevice(recording);
         d.write(0, ByteBuffer.allocate(512));
         ExecutorService pool = Executors.newSingleThreadExecutor();
-        try (FreezeHandle h = d.freeze(FreezeRequest.of("test"))) {
+        try (FreezeHandle h = d.freeze(FreezeRequest.of("test").withLease(java.time.Duration.ofMinutes(10)))) {
             long frozen = RecordingBlockDevice.mark();
             assertTrue(recording.durableAt(frozen));
             assertEquals(FreezeState.FROZEN, d.state());
