@@ -2,6 +2,7 @@ package dev.quiesce.cli;
 
 import dev.quiesce.cdi.ConsistentSnapshot;
 import dev.quiesce.cdi.ConsistentSnapshots;
+import dev.quiesce.cdi.Provider;
 import dev.quiesce.cdi.ProviderCatalog;
 import dev.quiesce.core.device.FileBlockDevice;
 import dev.quiesce.fs.Dusk;
@@ -78,6 +79,7 @@ public class BackupCommand implements Callable<Integer> {
         String name = "backup-" + LocalDateTime.now().format(STAMP);
         PrintWriter out = console.out();
         try (Image img = Image.open(image, imageOptions.blockSize, false)) {
+            img.protectSnapshots(() -> providers.select(Provider.Literal.of(Image.DMSNAP)).get());
             SnapshotSource source = img.sourceFor(provider);
             Dusk fs = img.mount(false);
             FsStat space = fs.statfs();

@@ -71,7 +71,7 @@ public class DemoCommand implements Callable<Integer> {
             if (keep) {
                 out.println("kept " + dir);
             } else {
-                KitTarget.deleteTree(dir);
+                Directories.deleteTree(dir);
             }
         }
     }

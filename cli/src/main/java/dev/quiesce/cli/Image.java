@@ -103,7 +103,10 @@ final class Image implements AutoCloseable {
         return source;
     }
 
-    /** Routes writes through the dmsnap origin if this image has dmsnap snapshots to protect. */
+    /**
+     * Routes writes through the dmsnap origin if this image has dmsnap snapshots to
+     * protect; called before mounting for writing, whichever provider is in use.
+     */
     void protectSnapshots(java.util.function.Supplier<SnapshotProvider> dmsnap) throws SnapshotException {
         if (Files.exists(dmsnapStore(path))) {
             sourceFor(dmsnap.get());

@@ -1,6 +1,7 @@
 package dev.quiesce.cli;
 
 import dev.quiesce.spi.SnapshotProviderFactory;
+import dev.quiesce.tck.FreezableSubject;
 import dev.quiesce.tck.Rule;
 import jakarta.enterprise.context.Dependent;
 import jakarta.inject.Inject;
@@ -41,8 +42,10 @@ import picocli.CommandLine.Parameters;
  */
 @Dependent
 @Command(name = "kit", mixinStandardHelpOptions = true,
-        description = {"Run the conformance kit (SPEC.md S1-S14) on every snapshot provider a plugin jar registers.",
-            "Prints the rule table, writes the JSON report, exits 1 if any rule failed.",
+        description = {"Run the conformance kits on a plugin jar: SPEC.md S1-S14 on every SnapshotProviderFactory it",
+            "registers, F1-F16 on every dev.quiesce.tck.FreezableSubject it registers (a service class with a",
+            "public no-argument constructor, each instance a fresh target). Prints the rule table, writes the",
+            "JSON report, exits 1 if any rule failed.",
             "Configuration values may say {scratch}: a fresh empty directory per kit test,",
             "e.g. --config directory={scratch} (filecopy) or --config store={scratch}/cow (dmsnap)."})
 public class KitCommand implements Callable<Integer> {
@@ -66,6 +69,10 @@ public class KitCommand implements Callable<Integer> {
     @Option(names = "--provider", paramLabel = "NAME", description = "Only the provider of this name.")
     String only;
 
+    @Option(names = "--iterations", paramLabel = "N",
+            description = "Rounds of each Freezable race test (default: the kit's, 10000).")
+    Integer iterations;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(jar)) {
@@ -79,10 +86,12 @@ public class KitCommand implements Callable<Integer> {
         Path scratch = Files.createTempDirectory("quiesce-kit-");
         try (PluginClassLoader loader = new PluginClassLoader(jar, KitCommand.class.getClassLoader())) {
             List<SnapshotProviderFactory> factories = factories(loader);
-            if (factories.isEmpty()) {
+            List<ServiceLoader.Provider<FreezableSubject>> freezables = only != null ? List.of() : freezables(loader);
+            if (factories.isEmpty() && freezables.isEmpty()) {
                 throw new CliException(ExitCode.NOT_FOUND, jar + " registers no snapshot provider "
                         + (only != null ? "named '" + only + "' " : "")
-                        + "(META-INF/services/dev.quiesce.spi.SnapshotProviderFactory)");
+                        + "(META-INF/services/dev.quiesce.spi.SnapshotProviderFactory) and no Freezable subject "
+                        + "(META-INF/services/dev.quiesce.tck.FreezableSubject)");
             }
             boolean anyFailed = false;
             for (SnapshotProviderFactory factory : factories) {
@@ -95,18 +104,35 @@ public class KitCommand implements Callable<Integer> {
                             + "configuration " + configuration + ": " + e.getMessage()
                             + "; its keys: " + factory.configurationKeys().keySet(), e);
                 }
-                Map<Rule, Outcome> outcomes = run(target, loader);
-                anyFailed |= printTable(out, outcomes);
+                PluginProviderKit.target = target;
+                try {
+                    anyFailed |= printTable(out, run(PluginProviderKit.class, Rule.Contract.SNAPSHOT_PROVIDER,
+                            factory.name(), loader));
+                } finally {
+                    PluginProviderKit.target = null;
+                }
                 out.println("report: " + reportDir.resolve("kit-" + factory.name() + ".json").toAbsolutePath());
+            }
+            for (ServiceLoader.Provider<FreezableSubject> subject : freezables) {
+                String name = subject.type().getSimpleName();
+                out.println("== " + name + " (" + subject.type().getName() + ") from " + jar);
+                PluginFreezableKit.subjects = subject::get;
+                PluginFreezableKit.name = name;
+                try {
+                    anyFailed |= printTable(out, run(PluginFreezableKit.class, Rule.Contract.FREEZABLE, name, loader));
+                } finally {
+                    PluginFreezableKit.subjects = null;
+                }
+                out.println("report: " + reportDir.resolve("kit-" + name + ".json").toAbsolutePath());
             }
             return anyFailed ? ExitCode.CHECK_FAILED : ExitCode.OK;
         } finally {
-            KitTarget.deleteTree(scratch);
+            Directories.deleteTree(scratch);
             if (source != null) {
                 try (var leftovers = Files.list(source)) {
                     for (Path p : (Iterable<Path>) leftovers.filter(p -> p.getFileName().toString()
                             .startsWith("sources-"))::iterator) {
-                        KitTarget.deleteTree(p);
+                        Directories.deleteTree(p);
                     }
                 }
             }
@@ -128,13 +154,23 @@ public class KitCommand implements Callable<Integer> {
         return found;
     }
 
+    private List<ServiceLoader.Provider<FreezableSubject>> freezables(ClassLoader loader) throws CliException {
+        try {
+            return ServiceLoader.load(FreezableSubject.class, loader).stream().toList();
+        } catch (ServiceConfigurationError e) {
+            throw new CliException(ExitCode.CHECK_FAILED, jar + ": its Freezable subject registration is broken: "
+                    + e.getMessage(), e);
+        }
+    }
+
     /** One rule's result in this run. */
     record Outcome(String status, String reason) {
     }
 
-    private Map<Rule, Outcome> run(KitTarget target, ClassLoader loader) throws IOException {
+    private Map<Rule, Outcome> run(Class<?> kit, Rule.Contract contract, String subject, ClassLoader loader)
+            throws IOException {
         Map<Rule, Outcome> outcomes = new EnumMap<>(Rule.class);
-        int total = Rule.of(Rule.Contract.SNAPSHOT_PROVIDER).size();
+        int total = Rule.of(contract).size();
         TestExecutionListener listener = new TestExecutionListener() {
             @Override
             public void executionSkipped(TestIdentifier id, String reason) {
@@ -153,7 +189,7 @@ public class KitCommand implements Callable<Integer> {
             private void record(Rule rule, Outcome outcome) {
                 outcomes.put(rule, outcome);
                 if (console.progress()) {
-                    console.err().printf("kit %s: %s %s (%d/%d)%n", target.providerName(), rule, outcome.status(),
+                    console.err().printf("kit %s: %s %s (%d/%d)%n", subject, rule, outcome.status(),
                             outcomes.size(), total);
                     console.err().flush();
                 }
@@ -161,17 +197,20 @@ public class KitCommand implements Callable<Integer> {
         };
         Files.createDirectories(reportDir);
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(DiscoverySelectors.selectClass(PluginProviderKit.class))
+                .selectors(DiscoverySelectors.selectClass(kit))
                 .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "false")
                 .build();
         String previousReportDir = System.getProperty("quiesce.tck.reportDir");
+        String previousIterations = System.getProperty("quiesce.stress.iterations");
         PrintStream previousOut = System.out;
         ByteArrayOutputStream kitOutput = new ByteArrayOutputStream();
         Thread thread = Thread.currentThread();
         ClassLoader previousLoader = thread.getContextClassLoader();
-        PluginProviderKit.target = target;
         try {
             System.setProperty("quiesce.tck.reportDir", reportDir.toAbsolutePath().toString());
+            if (iterations != null) {
+                System.setProperty("quiesce.stress.iterations", Integer.toString(iterations));
+            }
             System.setOut(new PrintStream(kitOutput, true, StandardCharsets.UTF_8));
             Launcher launcher = LauncherFactory.create();
             thread.setContextClassLoader(loader);
@@ -179,20 +218,24 @@ public class KitCommand implements Callable<Integer> {
         } finally {
             thread.setContextClassLoader(previousLoader);
             System.setOut(previousOut);
-            PluginProviderKit.target = null;
-            if (previousReportDir == null) {
-                System.clearProperty("quiesce.tck.reportDir");
-            } else {
-                System.setProperty("quiesce.tck.reportDir", previousReportDir);
-            }
+            restore("quiesce.tck.reportDir", previousReportDir);
+            restore("quiesce.stress.iterations", previousIterations);
         }
         if (console.verbose()) {
             console.err().print(kitOutput.toString(StandardCharsets.UTF_8));
         }
-        for (Rule rule : Rule.of(Rule.Contract.SNAPSHOT_PROVIDER)) {
+        for (Rule rule : Rule.of(contract)) {
             outcomes.putIfAbsent(rule, new Outcome("NOT_RUN", "the kit has no test for it in this run"));
         }
         return outcomes;
+    }
+
+    private static void restore(String property, String previous) {
+        if (previous == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, previous);
+        }
     }
 
     private static java.util.Optional<Rule> rule(TestIdentifier id) {

@@ -12,7 +12,6 @@ import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -158,18 +157,6 @@ final class KitTarget {
                 return BlockDevice.class.isAssignableFrom(m.getReturnType()) ? m : null;
             } catch (NoSuchMethodException e) {
                 return null;
-            }
-        }
-    }
-
-    /** Deletes everything under {@code root}, deepest first. */
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
             }
         }
     }

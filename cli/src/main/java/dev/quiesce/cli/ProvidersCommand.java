@@ -40,7 +40,7 @@ public class ProvidersCommand implements Callable<Integer> {
             Image.configureProviders(settings, scratch.resolve("probe.img"));
             return list();
         } finally {
-            KitTarget.deleteTree(scratch);
+            Directories.deleteTree(scratch);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.quiesce.cli;
 
 import dev.quiesce.cdi.ConsistentSnapshot;
 import dev.quiesce.cdi.ConsistentSnapshots;
+import dev.quiesce.cdi.Provider;
 import dev.quiesce.cdi.ProviderCatalog;
 import dev.quiesce.fs.Dusk;
 import dev.quiesce.spi.Snapshot;
@@ -48,6 +49,7 @@ public class SnapshotCommand implements Callable<Integer> {
         String snapshotName = SnapshotRequest.checkName(name != null ? name : "snap-" + LocalDateTime.now().format(STAMP));
         SnapshotProvider provider = providerOptions.select(catalog, settings, providers, image);
         try (Image img = Image.open(image, imageOptions.blockSize, false)) {
+            img.protectSnapshots(() -> providers.select(Provider.Literal.of(Image.DMSNAP)).get());
             SnapshotSource source = img.sourceFor(provider);
             Dusk fs = img.mount(false);
             ConsistentSnapshot taken = snapshots.take(snapshotName, fs, source, provider);

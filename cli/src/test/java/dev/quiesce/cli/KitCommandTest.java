@@ -55,6 +55,17 @@ class KitCommandTest {
     }
 
     @Test
+    void aPluginsFreezableSubjectRunsThroughTheFreezableKit() throws Exception {
+        Path jar = PluginJars.freezablePlugin(dir);
+        CliRun run = CliRun.inProcess("kit", jar.toString(), "--iterations", "200", "--report", dir.resolve("r").toString());
+        assertEquals(ExitCode.OK, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("== BlockGateSubject"), run::toString);
+        assertTrue(row(run.out(), "F3", "PASSED") && row(run.out(), "F11", "PASSED"), run::toString);
+        assertTrue(row(run.out(), "F1", "NOT_APPLICABLE"), "no witness given: " + run);
+        assertTrue(Files.exists(dir.resolve("r/kit-BlockGateSubject.json")));
+    }
+
+    @Test
     void aMissingJarIsNotFound() {
         CliRun run = CliRun.inProcess("kit", dir.resolve("nope.jar").toString());
         assertEquals(ExitCode.NOT_FOUND, run.exitCode(), run::toString);

@@ -37,6 +37,23 @@ final class PluginJars {
     }
 
     /**
+     * A jar registering {@link dev.quiesce.cli.freezable.BlockGateSubject} as a
+     * {@code dev.quiesce.tck.FreezableSubject} service: a plugin with a Freezable.
+     */
+    static Path freezablePlugin(Path dir) throws IOException, URISyntaxException {
+        Class<?> subject = dev.quiesce.cli.freezable.BlockGateSubject.class;
+        Path classes = Path.of(subject.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path jar = dir.resolve("block-gate-plugin.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            String file = subject.getName().replace('.', '/') + ".class";
+            add(out, file, Files.readAllBytes(classes.resolve(file)));
+            add(out, "META-INF/services/dev.quiesce.tck.FreezableSubject",
+                    (subject.getName() + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        return jar;
+    }
+
+    /**
      * The jar a class came from; when it came from a classes directory (a reactor build
      * before packaging), a jar made from that directory.
      */

@@ -58,13 +58,28 @@ class SnapshotCommandsTest {
     }
 
     @Test
-    void filecopySnapshotsAreListedBesideDmsnapOnes() throws Exception {
+    void filecopySnapshotsAreListedBesideDmsnapOnesAndLeaveThemExact() throws Exception {
         Path image = Images.withFiles(dir, "v.img", "8M", 1, 10_000);
+        expectOk(CliRun.inProcess("snapshot", image.toString(), "--name", "cow"));
+        Path later = Files.write(dir.resolve("later.bin"), new byte[] {9});
+        expectOk(CliRun.inProcess("put", image.toString(), later.toString(), "/later"));
         CliRun snap = expectOk(CliRun.inProcess("snapshot", image.toString(), "--provider", "filecopy", "--name", "fc"));
         assertTrue(snap.out().contains("by filecopy (FULL_COPY)"), snap::toString);
-        expectOk(CliRun.inProcess("snapshot", image.toString(), "--name", "cow"));
         String list = expectOk(CliRun.inProcess("snapshots", "list", image.toString())).out();
         assertTrue(list.contains("\ncow ") && list.contains("\nfc "), list);
+
+        // The filecopy snapshot's mount wrote through the dmsnap origin: 'cow' is still the old state.
+        try (FileBlockDevice real = FileBlockDevice.open(image, 4096, false);
+             DmsnapProvider dmsnap = DmsnapProvider.onFile(Image.dmsnapStore(image), 4096, 0)) {
+            dmsnap.origin(real);
+            try (BlockDevice view = dmsnap.find("cow").orElseThrow().open()) {
+                assertTrue(Dusk.fsck(view).isClean());
+                try (Dusk fs = Dusk.mount(view, DuskOptions.defaults().withReadOnly(true))) {
+                    assertTrue(fs.lookup("/later").isEmpty(), "written after the cut");
+                    assertTrue(fs.lookup("/data/f0").isPresent());
+                }
+            }
+        }
     }
 
     @Test

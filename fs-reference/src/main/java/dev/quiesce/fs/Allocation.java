@@ -209,12 +209,30 @@ final class Allocation {
         bitmapTree = tree;
     }
 
-    /** The bits as a {@link BlockUsage} (F15): every block the committed image needs. */
+    /**
+     * The bits as a {@link BlockUsage} (F15): every block the committed image needs.
+     * Pages never loaded and not in the bitmap file are holes (all free) and are skipped.
+     */
     BlockUsage usage() throws IOException {
         long[] words = new long[(int) ((blockCount + 63) / 64)];
-        for (long b = 0; b < blockCount; b++) {
-            if (b < 2 || isSet(b)) {
-                words[(int) (b >>> 6)] |= 1L << b;
+        words[0] |= 3L;
+        for (int p = 0; p < pages.length; p++) {
+            byte[] bits = pages[p];
+            if (bits == null) {
+                if (bitmapTree.get(p) == null) {
+                    continue;
+                }
+                bits = page((long) p * bitsPerPage);
+            }
+            long base = (long) p * bitsPerPage;
+            for (int i = 0; i < bits.length; i++) {
+                int v = bits[i] & 0xFF;
+                for (int k = 0; v != 0 && k < 8; k++) {
+                    long b = base + i * 8L + k;
+                    if ((v & (1 << k)) != 0 && b < blockCount) {
+                        words[(int) (b >>> 6)] |= 1L << b;
+                    }
+                }
             }
         }
         return BlockUsage.of(store.blockSize(), blockCount, words);

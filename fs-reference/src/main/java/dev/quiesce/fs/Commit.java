@@ -115,6 +115,9 @@ final class Commit implements Runnable {
 
     void checkAlive() throws IOException {
         synchronized (monitor) {
+            if (stopping) {
+                throw new java.nio.file.FileSystemException(v.name, null, "filesystem is unmounted");
+            }
             if (failure != null) {
                 throw new IOException(v.name + ": the committer failed; the filesystem must be remounted", failure);
             }
@@ -124,6 +127,19 @@ final class Commit implements Runnable {
     /** Commits what is left and stops the thread. */
     void stop() throws IOException {
         commitAndWait(false);
+        v.lock.lock();
+        try {
+            if (!v.current.isEmpty()) {
+                v.lock.unlock();
+                try {
+                    commitAndWait(false);
+                } finally {
+                    v.lock.lock();
+                }
+            }
+        } finally {
+            v.lock.unlock();
+        }
         synchronized (monitor) {
             stopping = true;
             monitor.notifyAll();

@@ -32,7 +32,7 @@ import java.util.Optional;
  * try (Dusk fs = Dusk.mount(dev, DuskOptions.defaults())) {
  *     fs.mkdir("/docs");
  *     fs.writeFile("/docs/a.txt", "hello".getBytes());      // create or replace, then close
- *     try (DuskFile f = fs.open("/docs/a.txt")) { f.append(ByteBuffer.wrap(more)); f.fsync(); }
+ *     try (DuskFile f = fs.open("/docs/a.txt")) { f.append(ByteBuffer.wrap(" world".getBytes())); f.fsync(); }
  *     try (FreezeHandle h = fs.freeze(FreezeRequest.of("backup"))) {
  *         BlockUsage used = h.blockUsage().orElseThrow();      // blocks the frozen image needs
  *         // cut a snapshot of dev here: it mounts (read-only too) as exactly this state
@@ -66,8 +66,10 @@ import java.util.Optional;
  * and sync commit the current delta; concurrent ones share one commit.
  *
  * <h2>Freezable (SPEC.md F1-F16)</h2>
- * {@link #freeze} closes the delta gate, waits for changes in flight, commits with a
- * rollup, flushes, and reports the bitmap as {@link BlockUsage} (F15); reads go on
+ * {@link #freeze} closes the delta gate, waits for changes in flight, commits them,
+ * then commits a clean rollup ({@link Rollup#clean}) so the frozen image has no log and
+ * mounts without replay, flushes, and reports the bitmap as {@link BlockUsage} (F15).
+ * From then until the last thaw nothing is written (F2); reads go on
  * (F10), changes wait until the last thaw (F16), and a change from the thread holding
  * the freeze fails with {@link TargetFrozenException} (F11). Hold bookkeeping (F3-F9,
  * F12, F14) is {@link FreezeHolds}. {@link #close()} of a frozen filesystem is refused

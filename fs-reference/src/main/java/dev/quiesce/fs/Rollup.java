@@ -9,7 +9,9 @@ import java.util.Map;
 
 /**
  * Rollup: writes the bitmap changed since the last rollup, retires the old log chain and
- * starts a new one, so replay never reads more than one rollup period of log.
+ * starts a new one, so replay never reads more than one rollup period of log. Two kinds:
+ * {@link #run} every few deltas or when the log grows past its bound, inside an ordinary
+ * commit, and {@link #clean} for a freeze, which leaves no log at all.
  *
  * <p>The allocate-in-allocate recursion is cut as the Tux3 notes describe: the rollup
  * first forks the dirty bitmap pages as they are (the "previous cycle": every

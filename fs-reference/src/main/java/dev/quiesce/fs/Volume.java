@@ -91,6 +91,7 @@ final class Volume {
         if (readOnly) {
             throw new ReadOnlyMountException(path);
         }
+        commit.checkAlive();
         gate.enter();
         try {
             Runnable hook = inFlightHook;

@@ -7,6 +7,10 @@ import dev.quiesce.core.device.CrashPlan;
 import dev.quiesce.core.device.CrashSimulatingBlockDevice;
 import dev.quiesce.core.device.CrashState;
 import dev.quiesce.core.device.MemoryBlockDevice;
+import dev.quiesce.spi.BlockDevice;
+import dev.quiesce.spi.FreezeRequest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +39,71 @@ class CrashConsistencyTest {
         assertTrue(checked >= IMAGES / 5 * 9 / 10, "only " + checked + " crash images checked");
     }
 
+    /**
+     * The harness tests itself: the same workload on a device that drops every other
+     * flush (the one before each superblock write) must produce images the oracle rejects.
+     */
+    @Test
+    void theOracleCatchesADroppedFlush() throws Exception {
+        MemoryBlockDevice formatted = new MemoryBlockDevice("crash", 512, 2048);
+        Dusk.format(formatted);
+        CrashSimulatingBlockDevice dev = CrashSimulatingBlockDevice.copyOf("crash", formatted);
+        BlockDevice dropping = new FlushDropping(dev);
+        List<FsModel> states = new ArrayList<>();
+        List<Integer> durableAt = new ArrayList<>();
+        FsModel model = new FsModel();
+        FsModel.Workload work = new FsModel.Workload(5, 1500);
+        try (Dusk fs = Dusk.mount(dropping, DuskOptions.defaults().withCommitInterval(Duration.ofHours(1)))) {
+            states.add(model.copy());
+            durableAt.add(dev.flushCount());
+            for (int s = 0; s < 12; s++) {
+                for (int k = 0; k < 4; k++) {
+                    work.step(fs, model);
+                }
+                fs.sync();
+                states.add(model.copy());
+                durableAt.add(dev.flushCount());
+            }
+        }
+        int caught = 0;
+        int checked = 0;
+        for (CrashState state : dev.crashStates(new CrashPlan(5, 20, 0, true))) {
+            if (checked++ == 3000) {
+                break;
+            }
+            try {
+                check(state, states, durableAt, false);
+            } catch (AssertionError | IOException e) {
+                caught++;
+            }
+        }
+        assertTrue(caught > 0, "a dropped flush went unnoticed in " + checked + " crash images");
+    }
+
+    /** Passes every other flush through: the one before each superblock write is lost. */
+    private static final class FlushDropping implements BlockDevice {
+        private final BlockDevice device;
+        private int flushes;
+
+        FlushDropping(BlockDevice device) {
+            this.device = device;
+        }
+
+        @Override public int blockSize() { return device.blockSize(); }
+        @Override public long blockCount() { return device.blockCount(); }
+        @Override public boolean isReadOnly() { return false; }
+        @Override public void read(long block, ByteBuffer dst) throws IOException { device.read(block, dst); }
+        @Override public void write(long block, ByteBuffer src) throws IOException { device.write(block, src); }
+        @Override public void close() { }
+
+        @Override
+        public synchronized void flush() throws IOException {
+            if (flushes++ % 2 == 1) {
+                device.flush();
+            }
+        }
+    }
+
     private int run(int blockSize, int blocks, int tornUnit, long seed, int budget) throws Exception {
         MemoryBlockDevice formatted = new MemoryBlockDevice("crash", blockSize, blocks);
         Dusk.format(formatted);
@@ -53,7 +122,12 @@ class CrashConsistencyTest {
                 for (int k = 0; k < ops; k++) {
                     work.step(fs, model);
                 }
-                fs.sync();
+                if (s % 5 == 4) {
+                    // A freeze commits, then rolls up cleanly: both must be crash-safe too.
+                    fs.freeze(FreezeRequest.of("crash-test")).thaw();
+                } else {
+                    fs.sync();
+                }
                 states.add(model.copy());
                 durableAt.add(dev.flushCount());
             }

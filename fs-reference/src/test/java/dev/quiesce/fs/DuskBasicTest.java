@@ -64,6 +64,23 @@ class DuskBasicTest {
     }
 
     @Test
+    void blockSizesFrom512BytesTo64KibWork() throws Exception {
+        for (int bs : new int[] {512, 1024, 65536}) {
+            MemoryBlockDevice dev = device(bs, 256);
+            try (Dusk fs = Dusk.mount(dev, DuskOptions.defaults())) {
+                fs.mkdir("/d");
+                fs.writeFile("/d/f", new byte[3 * bs + 7]);
+                fs.symlink("/d/f", "/l");
+            }
+            try (Dusk fs = Dusk.mount(dev, DuskOptions.defaults())) {
+                assertEquals(3 * bs + 7, fs.readFile("/l").length);
+                assertEquals(bs, fs.statfs().blockSize());
+            }
+            assertClean(dev);
+        }
+    }
+
+    @Test
     void writesAtOffsetsTruncateAndHoles() throws Exception {
         MemoryBlockDevice dev = device(512, 4096);
         try (Dusk fs = Dusk.mount(dev, DuskOptions.defaults())) {

@@ -1,7 +1,6 @@
 package dev.quiesce.dmsnap;
 
 import dev.quiesce.spi.BlockDevice;
-import dev.quiesce.spi.InvalidSnapshotException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -32,7 +31,8 @@ import java.util.function.LongConsumer;
  * changed (epochs, invalid flags), write the slots of the group and flush, and only then
  * write the held chunks to the origin. So one commit covers up to {@code pendingLimit}
  * exceptions and no origin write ever reaches the device before the exception that
- * protects its old data is durable. A flush of the origin commits first.
+ * protects its old data is durable. A flush of the origin commits first. Copies wait in
+ * direct buffers too: consecutive data chunks in one arena written by one call.
  *
  * <h2>Threading</h2>
  * One read-write lock: origin writes, commits, cuts and deletes take the write lock;
@@ -69,6 +69,13 @@ final class CowEngine implements AutoCloseable {
      */
     private final java.util.ArrayDeque<ByteBuffer> buffers = new java.util.ArrayDeque<>();
     private ByteBuffer runBuffer;
+    /**
+     * Copies to consecutive data chunks (the usual case: the allocator hands them out in
+     * order) are read straight into this buffer and written from it in one call.
+     */
+    private ByteBuffer arena;
+    private long arenaStart;
+    private int arenaCount;
     private final TreeMap<Long, Long> dirtySlots = new TreeMap<>();
     private int nextEpoch;
     private long catalogGeneration;
@@ -80,7 +87,6 @@ final class CowEngine implements AutoCloseable {
     boolean releaseBeforeCommit;
     /** Test hook: an injected bug that commits slots without first flushing the copied data. */
     boolean skipDataFlush;
-    private long commits;
 
     CowEngine(BlockDevice store, StoreGeometry geometry, ChunkAllocator allocator, List<Interval> intervals,
               int nextEpoch, long catalogGeneration) {
@@ -175,8 +181,9 @@ final class CowEngine implements AutoCloseable {
     private void writeChunk(int c, int within, ByteBuffer data) throws IOException {
         ByteBuffer held = pending.isEmpty() ? null : pending.get(c);
         if (!intervals.isEmpty() && copyNeeded(c)) {
-            ByteBuffer old = readOriginChunk(c);
             long n = allocator.allocate();
+            ByteBuffer old = n < 0 ? buffer() : copyBuffer(n);
+            readOriginChunk(c, old);
             if (n < 0) {
                 invalidateNeeding(c);
             } else {
@@ -292,7 +299,6 @@ final class CowEngine implements AutoCloseable {
                 writeSlots();
                 store.flush();
             }
-            commits++;
         }
         if (!pending.isEmpty()) {
             int[] chunks = new int[pending.size()];
@@ -313,6 +319,13 @@ final class CowEngine implements AutoCloseable {
     /** Writes the held copies, one store write per run of consecutive data chunks. */
     private void writeCopies() throws IOException {
         int cb = geometry.chunkBytes();
+        if (arenaCount > 0) {
+            store.write(storeChunk(arenaStart) * storeBlocksPerChunk, arena.clear().limit(arenaCount * cb));
+            for (int k = 0; k < arenaCount; k++) {
+                copies.remove(arenaStart + k);
+            }
+            arenaCount = 0;
+        }
         while (!copies.isEmpty()) {
             long first = copies.firstKey();
             int run = 1;
@@ -331,10 +344,6 @@ final class CowEngine implements AutoCloseable {
             }
             store.write(storeChunk(first) * storeBlocksPerChunk, runBuffer.flip());
         }
-    }
-
-    long commits() {
-        return commits;
     }
 
     private void writeSlots() throws IOException {
@@ -506,48 +515,6 @@ final class CowEngine implements AutoCloseable {
         }
     }
 
-    void snapshotRead(SnapshotRecord s, long block, ByteBuffer dst) throws IOException {
-        lock.readLock().lock();
-        try {
-            checkOpen();
-            if (s.deleted) {
-                throw new InvalidSnapshotException(s.name, "it was deleted");
-            }
-            if (s.invalidReason != null) {
-                throw new InvalidSnapshotException(s.name, s.invalidReason);
-            }
-            int j = indexOf(s);
-            int cb = geometry.chunkBytes();
-            long offset = block * geometry.originBlockSize();
-            byte[] chunk = new byte[cb];
-            while (dst.hasRemaining()) {
-                int c = (int) (offset / cb);
-                int within = (int) (offset % cb);
-                int len = Math.min(dst.remaining(), geometry.originChunkBytes(c) - within);
-                if (!s.inUse(offset, len)) {
-                    dst.put(new byte[len]);
-                } else {
-                    int start = dst.position();
-                    long n = findFrom(j, c);
-                    if (n >= 0) {
-                        readDataChunk(n, chunk);
-                        dst.put(chunk, within, len);
-                    } else {
-                        ByteBuffer part = dst.slice();
-                        part.limit(len);
-                        origin.read(offset / geometry.originBlockSize(), part);
-                        overlayPending(offset, len, dst, start);
-                        dst.position(start + len);
-                    }
-                    zeroUnused(s, offset, len, dst, start);
-                }
-                offset += len;
-            }
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
     /** The data chunk holding chunk {@code c} for the snapshot of interval {@code j}, or -1 (read the origin). */
     long findFrom(int j, int c) {
         for (int i = j; i < intervals.size(); i++) {
@@ -609,13 +576,12 @@ final class CowEngine implements AutoCloseable {
         store.write(chunk * storeBlocksPerChunk, src);
     }
 
-    /** The origin chunk as a reader sees it now (held writes included), zero-padded to a whole chunk. */
-    private ByteBuffer readOriginChunk(int c) throws IOException {
-        ByteBuffer b = buffer();
+    /** Reads the origin chunk as a reader sees it now (held writes included) into {@code b}, zero-padded. */
+    private void readOriginChunk(int c, ByteBuffer b) throws IOException {
         ByteBuffer held = pending.isEmpty() ? null : pending.get(c);
         if (held != null) {
             b.put(0, held, 0, held.capacity());
-            return b;
+            return;
         }
         int len = geometry.originChunkBytes(c);
         origin.read((long) c * geometry.chunkBytes() / geometry.originBlockSize(), b.clear().limit(len));
@@ -623,7 +589,21 @@ final class CowEngine implements AutoCloseable {
         for (int i = len; i < b.capacity(); i++) {
             b.put(i, (byte) 0);
         }
-        return b.clear();
+    }
+
+    /** Where the copy into data chunk {@code n} is held until the commit: the arena if it extends its run. */
+    private ByteBuffer copyBuffer(long n) {
+        int cb = geometry.chunkBytes();
+        if (arena == null) {
+            arena = ByteBuffer.allocateDirect(pendingLimit * cb);
+        }
+        if (arenaCount < pendingLimit && (arenaCount == 0 || n == arenaStart + arenaCount)) {
+            if (arenaCount == 0) {
+                arenaStart = n;
+            }
+            return arena.clear().slice(arenaCount++ * cb, cb);
+        }
+        return buffer();
     }
 
     /** Copies what remains of {@code data} into {@code chunk} at {@code within}, consuming it. */
@@ -650,7 +630,7 @@ final class CowEngine implements AutoCloseable {
         data.clear();
     }
 
-    private void overlayPending(long offset, int length, ByteBuffer dst, int start) {
+    void overlayPending(long offset, int length, ByteBuffer dst, int start) {
         int cb = geometry.chunkBytes();
         long end = offset + length;
         for (long c = offset / cb; c * cb < end; c++) {
@@ -663,25 +643,7 @@ final class CowEngine implements AutoCloseable {
         }
     }
 
-    /** S1: blocks the usage bitmap marks free read as zeros, even inside a copied chunk. */
-    private static void zeroUnused(SnapshotRecord s, long offset, int len, ByteBuffer dst, int start) {
-        if (s.usage == null) {
-            return;
-        }
-        long ubs = s.usage.blockSize();
-        long end = offset + len;
-        for (long ub = offset / ubs; ub * ubs < end; ub++) {
-            if (!s.usage.inUse(ub)) {
-                long from = Math.max(offset, ub * ubs);
-                long to = Math.min(end, (ub + 1) * ubs);
-                for (long p = from; p < to; p++) {
-                    dst.put(start + (int) (p - offset), (byte) 0);
-                }
-            }
-        }
-    }
-
-    private void checkOpen() throws IOException {
+    void checkOpen() throws IOException {
         if (closed) {
             throw new IOException(store.name() + ": the dmsnap store is closed");
         }

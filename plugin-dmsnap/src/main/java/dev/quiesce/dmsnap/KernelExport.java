@@ -51,7 +51,7 @@ final class KernelExport {
                 java.util.Arrays.fill(area.array(), (byte) 0);
                 long areaChunk = StoreCodec.kernelAreaChunk(cb, a);
                 int first = (int) (a * perArea);
-                int count = (int) Math.min(perArea, todo.length - first);
+                int count = Math.min(perArea, todo.length - first);
                 for (int i = 0; i < count; i++) {
                     long w = todo[first + i];
                     long newChunk = areaChunk + 1 + i;

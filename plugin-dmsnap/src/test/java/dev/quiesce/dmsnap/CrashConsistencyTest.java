@@ -3,8 +3,11 @@ package dev.quiesce.dmsnap;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quiesce.core.device.CrashPlan;
 import dev.quiesce.core.device.CrashSimulatingBlockDevice;
+import dev.quiesce.core.device.CrashState;
 import dev.quiesce.core.device.MemoryBlockDevice;
+import dev.quiesce.spi.BlockDevice;
 import dev.quiesce.spi.BlockUsage;
 import dev.quiesce.spi.PendingSnapshot;
 import dev.quiesce.spi.Snapshot;
@@ -33,7 +36,9 @@ import org.junit.jupiter.api.Test;
  * is one that was being made and also reads exactly; acknowledged deletes stay deleted;
  * origin blocks the last completed origin flush made durable, and not written since, hold
  * those contents. A mismatch where the origin already holds newer data is reported as an
- * origin write made durable before its exception. Reopening twice gives the same answer.
+ * origin write made durable before its exception. On every 16th state the recovery
+ * itself is crashed at each of its flush boundaries and recovered again, with the same
+ * oracle.
  * Injected ordering bugs must be caught.
  */
 class CrashConsistencyTest {
@@ -208,19 +213,33 @@ class CrashConsistencyTest {
         return new Result(i, crash.points().size(), failures);
     }
 
-    /** Null if the state passes the oracle, else why not. */
+    /**
+     * Null if the state passes the oracle, else why not. With {@code twice}, recovery is
+     * also crashed: every crash state of the recovery's own writes to the store (and the
+     * origin, for a resumed merge) must recover to a state that passes too.
+     */
     private static String checkState(CrashPoints<Model> crash, CrashPoints.State<Model> s, boolean twice)
             throws Exception {
         MemoryBlockDevice store = crash.storeImage(s);
         MemoryBlockDevice real = crash.originImage(s);
-        String first = recoverAndCompare(store, real, s.point().model());
-        if (first != null || !twice) {
+        if (!twice) {
+            return recoverAndCompare(store, real, s.point().model());
+        }
+        CrashSimulatingBlockDevice recoveringStore = CrashSimulatingBlockDevice.copyOf("store", store);
+        String first = recoverAndCompare(recoveringStore, real, s.point().model());
+        if (first != null) {
             return first;
         }
-        return recoverAndCompare(store, real, s.point().model());
+        for (CrashState again : recoveringStore.crashStates(CrashPlan.everyFlush(SEED, 4))) {
+            String second = recoverAndCompare(again.image(), crash.originImage(s), s.point().model());
+            if (second != null) {
+                return "after a crash during recovery (" + again.describe() + "): " + second;
+            }
+        }
+        return null;
     }
 
-    private static String recoverAndCompare(MemoryBlockDevice store, MemoryBlockDevice real, Model m) throws Exception {
+    private static String recoverAndCompare(BlockDevice store, MemoryBlockDevice real, Model m) throws Exception {
         DmsnapProvider p = DmsnapProvider.onDevice(store, CHUNK);
         try {
             DmsnapOrigin origin = p.origin(real);

@@ -142,7 +142,8 @@ final class LvmSnapshotProvider implements SnapshotProvider {
     @Override
     public void delete(String name) throws SnapshotException {
         SnapshotRequest.checkName(name);
-        Optional<LogicalVolume> lv = ours(volumes(name), name);
+        // Only this technique's: a thick provider never removes another's split leg.
+        Optional<LogicalVolume> lv = ours(volumes(name), name).filter(this::isOurs);
         if (lv.isPresent()) {
             removeVolume(name, lv.get());
         }

@@ -63,7 +63,7 @@ class GuestRunnerTest {
             return Stream.of(DynamicTest.dynamicTest("guest tests", () -> Assumptions.abort(
                     "no *GuestTest classes selected in target/test-classes")));
         }
-        writeScript(results.resolve("guest-run.sh"), classes);
+        writeScript(results.resolve("guest-run.sh"), classes, stableClasspath(work.resolve("lib")));
         List<Path> disks = new ArrayList<>();
         for (int i = 1; i <= 2; i++) {
             Path disk = work.resolve("disk" + i + ".img");
@@ -127,10 +127,34 @@ class GuestRunnerTest {
      * half a minute to start under emulation. If the budget runs out, the test feed in
      * {@code launcher.log} still says what passed and failed.
      */
-    private static void writeScript(Path script, List<String> classes) throws IOException {
+    /**
+     * The test class path copied under {@code lib}: the guest reads it over 9p for
+     * minutes, and a jar reinstalled into ~/.m2 or a class recompiled meanwhile must not
+     * change under it.
+     */
+    private static String stableClasspath(Path lib) throws IOException {
+        Files.createDirectories(lib);
+        List<String> entries = new ArrayList<>();
+        int n = 0;
+        for (String entry : TestClasspath.get().split(java.io.File.pathSeparator)) {
+            Path path = Path.of(entry);
+            if (Files.isRegularFile(path) && entry.endsWith(".jar")) {
+                Path copy = lib.resolve((n++) + "-" + path.getFileName());
+                Files.copy(path, copy, StandardCopyOption.REPLACE_EXISTING);
+                entries.add(copy.toString());
+            } else if (Files.isDirectory(path)) {
+                Path copy = lib.resolve((n++) + "-" + path.getFileName());
+                copyTree(path, copy);
+                entries.add(copy.toString());
+            }
+        }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
+    private static void writeScript(Path script, List<String> classes, String classpath) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // Boot and power-off take about 15 s of the budget.
-        long deadline = BUDGET.toSeconds() - 20;
+        // The guest's uptime is about qemu's run time; leave 25 s for unmounting and power-off.
+        long deadline = BUDGET.toSeconds() - 25;
         StringBuilder text = new StringBuilder("# Written by GuestRunnerTest; runs inside the guest, chrooted into "
                 + "the host root.\n"
                 + "mkdir -p /run/lvm-conf\n"
@@ -143,9 +167,9 @@ class GuestRunnerTest {
                 + "export LVM_SYSTEM_DIR=/run/lvm-conf\n"
                 + "cd /run\n"
                 + "s=$(cut -d. -f1 /proc/uptime)\n"
-                + "timeout " + deadline + " '" + java + "' -Dquiesce.in.guest=true"
+                + "timeout $(( " + deadline + " - s )) '" + java + "' -Dquiesce.in.guest=true"
                 + " -Dquiesce.tck.reportDir=/run/results/tck-report -XX:TieredStopAtLevel=1 -Xshare:auto -Xmx512m"
-                + " -cp '" + TestClasspath.get() + "' org.junit.platform.console.ConsoleLauncher execute"
+                + " -cp '" + classpath + "' org.junit.platform.console.ConsoleLauncher execute"
                 + " --disable-banner --details=testfeed --reports-dir=/run/results/junit"
                 + " '--config=junit.jupiter.testclass.order.default=org.junit.jupiter.api.ClassOrderer$OrderAnnotation'");
         for (String c : classes) {
@@ -301,6 +325,19 @@ class GuestRunnerTest {
         try (Stream<Path> files = Files.list(from)) {
             for (Path f : files.toList()) {
                 Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                }
             }
         }
     }

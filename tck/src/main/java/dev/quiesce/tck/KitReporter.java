@@ -65,7 +65,8 @@ final class KitReporter implements TestWatcher, AfterAllCallback {
 
     @Override
     public void testAborted(ExtensionContext context, Throwable cause) {
-        record(context, Status.NOT_APPLICABLE, cause == null ? "" : cause.getMessage());
+        String why = cause == null || cause.getMessage() == null ? "" : cause.getMessage();
+        record(context, Status.NOT_APPLICABLE, why.replaceFirst("^Assumption failed: ", ""));
     }
 
     @Override

@@ -110,7 +110,7 @@ final class FlawedFreezeDevice implements BlockDevice, Freezable {
         if (flaw == Flaw.F10_READS_QUEUE_BEHIND_WRITERS) {
             synchronized (lock) {
                 while (gateClosed && waitingWriters > 0) {
-                    waitOn(lock, 0);
+                    waitOn(lock, 5);
                 }
             }
         }
@@ -156,10 +156,11 @@ final class FlawedFreezeDevice implements BlockDevice, Freezable {
                 waited = true;
                 waitingWriters++;
                 try {
+                    // Polls, for the F2 flaw's timed write-through; notifying here would let
+                    // waiting writers wake each other forever and starve the thaw of the monitor.
                     waitOn(lock, 5);
                 } finally {
                     waitingWriters--;
-                    lock.notifyAll();
                 }
             }
             if (waited && flaw == Flaw.F16_DROPS_WAITING_WRITES) {
