@@ -13,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -102,9 +103,11 @@ public class ConsistentSnapshots {
             throw veto;
         }
         SnapshotSet.Builder builder = SnapshotSet.builder().holder("quiesce:" + name).freezeWindow(budget);
+        List<ObservedFreezable> observed = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
             SnapshotSetMember m = members.get(i);
-            builder.member(new ObservedFreezable(m.target(), name, lifecycle),
+            observed.add(new ObservedFreezable(m.target(), name, lifecycle));
+            builder.member(observed.get(i),
                     new ObservedProvider(m.provider(), name, lifecycle),
                     SnapshotRequest.of(set ? name + "-" + i : name, m.source()));
         }
@@ -117,7 +120,8 @@ public class ConsistentSnapshots {
         }
         lifecycle.afterThaw(new Thawed(name, targets, result.freezeWindow()));
         lifecycle.afterThaw(new SnapshotReady(name, result.snapshots(), result.freezeWindow()));
-        return new ConsistentSnapshot(name, result.snapshots(), result.freezeWindow());
+        return new ConsistentSnapshot(name, result.snapshots(), result.freezeWindow(),
+                observed.stream().map(ObservedFreezable::usageAtFreeze).toList());
     }
 
     /** In-freeze notices dropped because observers could not keep up (never a delayed thaw). */

@@ -128,6 +128,9 @@ class ConsistentSnapshotsTest {
         awaitSeen("frozen:vol", "cut:nightly@test-copy");
         assertTrue(seen.indexOf("thawed") < seen.indexOf("ready:1"), seen::toString);
         assertEquals(taken.freezeWindow(), lastThawed.freezeWindow());
+        assertEquals(64, taken.usageAtFreeze().get(0).orElseThrow().usedCount(),
+                "the block device reports every block in use at the freeze");
+        assertEquals(taken.usageAtFreeze().get(0), taken.blocksToCopy());
         assertFalse(taken.freezeWindow().isNegative());
     }
 

@@ -84,6 +84,7 @@ public class KitCommand implements Callable<Integer> {
         }
         PrintWriter out = console.out();
         Path scratch = Files.createTempDirectory("quiesce-kit-");
+        Path sources = source == null ? scratch : Files.createTempDirectory(source, "quiesce-kit-sources-");
         try (PluginClassLoader loader = new PluginClassLoader(jar, KitCommand.class.getClassLoader())) {
             List<SnapshotProviderFactory> factories = factories(loader);
             List<ServiceLoader.Provider<FreezableSubject>> freezables = only != null ? List.of() : freezables(loader);
@@ -95,7 +96,7 @@ public class KitCommand implements Callable<Integer> {
             }
             boolean anyFailed = false;
             for (SnapshotProviderFactory factory : factories) {
-                KitTarget target = new KitTarget(factory, configuration, scratch, source);
+                KitTarget target = new KitTarget(factory, configuration, scratch, sources);
                 out.println("== " + factory.name() + " (" + factory.getClass().getName() + ") from " + jar);
                 try {
                     target.tryCreate();
@@ -128,14 +129,7 @@ public class KitCommand implements Callable<Integer> {
             return anyFailed ? ExitCode.CHECK_FAILED : ExitCode.OK;
         } finally {
             Directories.deleteTree(scratch);
-            if (source != null) {
-                try (var leftovers = Files.list(source)) {
-                    for (Path p : (Iterable<Path>) leftovers.filter(p -> p.getFileName().toString()
-                            .startsWith("sources-"))::iterator) {
-                        Directories.deleteTree(p);
-                    }
-                }
-            }
+            Directories.deleteTree(sources);
         }
     }
 
@@ -199,6 +193,9 @@ public class KitCommand implements Callable<Integer> {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(DiscoverySelectors.selectClass(kit))
                 .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "false")
+                .configurationParameter("quiesce.tck.reportDir", reportDir.toAbsolutePath().toString())
+                // The rule table below is the summary; the kit's own end-of-run table would repeat it.
+                .configurationParameter("quiesce.tck.summary", "false")
                 .build();
         String previousReportDir = System.getProperty("quiesce.tck.reportDir");
         String previousIterations = System.getProperty("quiesce.stress.iterations");

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,7 +32,8 @@ import java.util.stream.Stream;
  * scratch directory. A copy-on-write provider that only snapshots writes made through its
  * own origin device is recognised by a public method
  * {@code origin(BlockDevice real, BlockDevice store)} returning a {@link BlockDevice}:
- * each source is then that origin over the scratch image, with a scratch store file.
+ * each source is then that origin over the scratch image, with a scratch store file, and
+ * a plain image (not through the origin) is the source it must refuse (S12).
  */
 final class KitTarget {
     static final int BLOCK_SIZE = 4096;
@@ -41,6 +43,7 @@ final class KitTarget {
     private final SnapshotProviderFactory factory;
     private final Map<String, String> configuration;
     private final Path scratchRoot;
+    /** Where source images go: the scratch root, or a fresh directory under {@code --source}. */
     private final Path sourceDirectory;
     private final AtomicInteger subjects = new AtomicInteger();
 
@@ -66,8 +69,7 @@ final class KitTarget {
     ProviderSubject newSubject() throws Exception {
         int n = subjects.incrementAndGet();
         Path dir = Files.createDirectories(scratchRoot.resolve(factory.name() + "-" + n));
-        Path sources = Files.createDirectories((sourceDirectory != null ? sourceDirectory : scratchRoot)
-                .resolve("sources-" + factory.name() + "-" + n));
+        Path sources = Files.createDirectories(sourceDirectory.resolve("sources-" + factory.name() + "-" + n));
         Map<String, String> resolved = new TreeMap<>();
         configuration.forEach((k, v) -> resolved.put(k, v.replace(SCRATCH, dir.toString())));
         SnapshotProvider provider = factory.create(resolved);
@@ -116,6 +118,21 @@ final class KitTarget {
             } catch (InvocationTargetException e) {
                 throw e.getCause() instanceof Exception cause ? cause : e;
             }
+        }
+
+        /**
+         * For a provider that snapshots only what is written through its own origin, a
+         * plain image is a source it must refuse (S12); for others none is known.
+         */
+        @Override
+        public synchronized Optional<SnapshotSource> unsupportedSource() throws IOException {
+            if (origin == null) {
+                return Optional.empty();
+            }
+            Path image = sources.resolve("unsupported-" + (++count) + ".img");
+            FileBlockDevice plain = FileBlockDevice.create(image, BLOCK_SIZE, SOURCE_BLOCKS, true);
+            devices.add(plain);
+            return Optional.of(SnapshotSource.ofPath(image, plain));
         }
 
         @Override

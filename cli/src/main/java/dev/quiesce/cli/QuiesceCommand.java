@@ -22,7 +22,7 @@ public class QuiesceCommand implements Runnable {
         GetCommand.class, StatCommand.class, ProvidersCommand.class, SnapshotCommand.class, SnapshotsCommand.class,
         SnapshotsCommand.ListSnapshots.class, SnapshotsCommand.DeleteSnapshot.class, BackupCommand.class,
         RestoreCommand.class, KitCommand.class,
-        Console.class, ProviderSettings.class,
+        Console.class, ProviderSettings.class, LifecycleTrace.class,
     };
 
     @Inject Console console;

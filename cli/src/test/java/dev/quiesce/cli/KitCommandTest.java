@@ -32,17 +32,22 @@ class KitCommandTest {
     @Test
     void theProjectsOwnPluginsPassEveryApplicableRule() throws Exception {
         Path filecopy = PluginJars.jarOf(dev.quiesce.filecopy.FileCopyProviderFactory.class, dir);
+        Path sourceDir = java.nio.file.Files.createDirectories(dir.resolve("on-this-filesystem"));
+        Path mine = java.nio.file.Files.createDirectories(sourceDir.resolve("sources-mine"));
         CliRun fc = CliRun.inProcess("kit", filecopy.toString(), "--config", "directory={scratch}/snapshots",
-                "--report", dir.resolve("r").toString());
+                "--source", sourceDir.toString(), "--report", dir.resolve("r").toString());
         assertEquals(ExitCode.OK, fc.exitCode(), fc::toString);
         assertTrue(row(fc.out(), "S1", "PASSED") && row(fc.out(), "S14", "PASSED"), fc::toString);
         assertTrue(fc.out().contains(" 0 FAILED"), fc::toString);
+        try (var left = Files.list(sourceDir)) {
+            assertEquals(java.util.List.of(mine), left.toList(), "the kit removed its sources and only them");
+        }
 
         Path dmsnap = PluginJars.jarOf(dev.quiesce.dmsnap.DmsnapProviderFactory.class, dir);
         CliRun dm = CliRun.inProcess("kit", dmsnap.toString(), "--config", "store={scratch}/cow",
                 "--report", dir.resolve("r").toString());
         assertEquals(ExitCode.OK, dm.exitCode(), dm::toString);
-        assertTrue(row(dm.out(), "S2", "PASSED"), dm::toString);
+        assertTrue(row(dm.out(), "S2", "PASSED") && row(dm.out(), "S12", "PASSED"), dm::toString);
         assertTrue(Files.exists(dir.resolve("r/kit-dmsnap.json")));
     }
 

@@ -83,6 +83,17 @@ class SnapshotCommandsTest {
     }
 
     @Test
+    void verboseTracesTheLifecycleEventsTheCliObserves() throws Exception {
+        Path image = Images.withFiles(dir, "v.img", "4M", 1, 1000);
+        CliRun run = expectOk(CliRun.inProcess("snapshot", "--verbose", image.toString(), "--name", "traced"));
+        String err = run.err();
+        assertTrue(err.contains("event: BeforeFreeze traced ["), run::toString);
+        assertTrue(err.contains("event: Thawed [") && err.contains("after a freeze window of"), run::toString);
+        assertTrue(err.indexOf("event: BeforeFreeze") < err.indexOf("event: Thawed")
+                && err.indexOf("event: Thawed") < err.indexOf("event: SnapshotReady traced"), run::toString);
+    }
+
+    @Test
     void anUnknownProviderListsTheKnownOnes() throws Exception {
         Path image = Images.withFiles(dir, "v.img", "1M", 0, 0);
         CliRun run = CliRun.inProcess("snapshot", image.toString(), "--provider", "zfs");

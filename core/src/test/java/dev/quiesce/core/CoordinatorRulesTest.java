@@ -162,9 +162,9 @@ class CoordinatorRulesTest {
     @Test
     void C5_leaseIsRenewedWhileCuttingAndALapseFailsLoudly() throws Exception {
         JournalingFreezable fs = target("fs");
-        provider.cutMillis = 3_000;
-        SnapshotResult r = ConsistentSnapshot.of(fs, provider, request("renewed")).lease(Duration.ofMillis(1_000)).take();
-        assertTrue(r.snapshot().isReady(), "a cut three leases long succeeds when the lease is renewed");
+        provider.cutMillis = 5_000;
+        SnapshotResult r = ConsistentSnapshot.of(fs, provider, request("renewed")).lease(Duration.ofMillis(2_000)).take();
+        assertTrue(r.snapshot().isReady(), "a cut two and a half leases long succeeds when the lease is renewed");
         provider.cutMillis = 300;
         JournalingFreezable deaf = target("deaf");
         deaf.ignoreRenew = true;

@@ -72,11 +72,20 @@ final class Commit implements Runnable {
 
     /** Asks for the current delta to be committed; returns its number. */
     long request(boolean rollup) {
+        return request(rollup, false);
+    }
+
+    /**
+     * Asks for the current delta to be committed, with a rollup (every few deltas anyway)
+     * or a clean rollup that leaves no log (freeze); returns its number.
+     */
+    long request(boolean rollup, boolean clean) {
         long n;
         v.lock.lock();
         try {
             n = v.current.number;
             v.current.rollup |= rollup;
+            v.current.cleanRollup |= clean;
         } finally {
             v.lock.unlock();
         }
@@ -172,7 +181,7 @@ final class Commit implements Runnable {
             v.lock.lock();
             try {
                 d = v.current;
-                if (d.isEmpty() && !d.rollup && requested < d.number) {
+                if (d.isEmpty() && !d.rollup && !d.cleanRollup && requested < d.number) {
                     continue;
                 }
                 v.current = new Delta(d.number + 1, d.nextInode);
@@ -183,7 +192,7 @@ final class Commit implements Runnable {
             try {
                 if (!d.isEmpty()) {
                     commitDelta(d);
-                } else if (d.rollup && sb.logCount() > 0) {
+                } else if (d.cleanRollup && sb.logCount() > 0) {
                     commitCleanRollup(d);
                 }
                 publish(d);
@@ -293,14 +302,22 @@ final class Commit implements Runnable {
         TreeRef itableRoot = itable.flush(sink);
         TreeRef orphanRoot = orphans.flush(sink);
 
-        boolean rollup = d.rollup || deltasSinceRollup + 1 >= v.options.rollupEvery()
+        boolean rollup = d.rollup || d.cleanRollup || deltasSinceRollup + 1 >= v.options.rollupEvery()
                 || sb.logCount() >= v.options.maxLogBlocks();
         TreeRef bitmapRoot = sb.bitmap();
         long rollupNumber = sb.rollup();
         long freeAtRollup = sb.freeAtRollup();
         long previousHead = sb.logHead();
         int logCount = sb.logCount();
-        if (rollup) {
+        if (d.cleanRollup) {
+            rollupNumber++;
+            Rollup.Result r = Rollup.clean(alloc, store, sb.bitmap(), seq);
+            records.clear();
+            bitmapRoot = r.bitmapRoot();
+            freeAtRollup = r.freeAtRollup();
+            previousHead = 0;
+            logCount = 0;
+        } else if (rollup) {
             rollupNumber++;
             Rollup.Result r = Rollup.run(rollupNumber, records, alloc, store, sb.bitmap(), sink, frees, rec);
             bitmapRoot = r.bitmapRoot();
@@ -312,7 +329,7 @@ final class Commit implements Runnable {
         v.device.flush();
         Superblock next = sb.committed(seq, itableRoot, orphanRoot, bitmapRoot, log.head(),
                 logCount + log.blocks().size(), rollupNumber, d.nextInode, inodeCount,
-                alloc.free() + alloc.pendingFreeCount(), freeAtRollup, !rollup && sb.cleanRollup());
+                alloc.free() + alloc.pendingFreeCount(), freeAtRollup, d.cleanRollup || !rollup && sb.cleanRollup());
         int copy = 1 - superCopy;
         v.device.write(copy, ByteBuffer.wrap(DiskFormat.encodeSuperblock(next)));
         v.device.flush();

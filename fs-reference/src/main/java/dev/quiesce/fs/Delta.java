@@ -30,6 +30,8 @@ final class Delta {
     long reserved;
     long dirtyBytes;
     boolean rollup;
+    /** Commit with a clean rollup (a freeze): no log is left behind. */
+    boolean cleanRollup;
 
     Delta(long number, long nextInode) {
         this.number = number;

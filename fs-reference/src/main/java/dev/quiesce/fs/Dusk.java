@@ -66,9 +66,10 @@ import java.util.Optional;
  * and sync commit the current delta; concurrent ones share one commit.
  *
  * <h2>Freezable (SPEC.md F1-F16)</h2>
- * {@link #freeze} closes the delta gate, waits for changes in flight, commits them,
- * then commits a clean rollup ({@link Rollup#clean}) so the frozen image has no log and
- * mounts without replay, flushes, and reports the bitmap as {@link BlockUsage} (F15).
+ * {@link #freeze} closes the delta gate, waits for changes in flight, and commits them
+ * with a clean rollup ({@link Rollup#clean}) so the frozen image has no log and mounts
+ * without replay; the commit ends with a flush. It reports the bitmap as
+ * {@link BlockUsage} (F15).
  * From then until the last thaw nothing is written (F2); reads go on
  * (F10), changes wait until the last thaw (F16), and a change from the thread holding
  * the freeze fails with {@link TargetFrozenException} (F11). Hold bookkeeping (F3-F9,
@@ -397,15 +398,12 @@ public final class Dusk implements Freezable, AutoCloseable {
             }
             try {
                 if (!v.readOnly) {
-                    // The first commit takes what changed; the second, of an empty delta,
-                    // rolls up so that the frozen image has no log to replay.
-                    for (int round = 0; round < 2; round++) {
-                        long n = commit.request(round == 1);
-                        if (!commit.await(n, deadline - System.nanoTime())) {
-                            throw new FreezeTimeoutException(v.name, timeout);
-                        }
+                    // One commit takes what changed and rolls up cleanly, so the frozen
+                    // image has no log to replay; it ends with a flush (F1).
+                    long n = commit.request(false, true);
+                    if (!commit.await(n, deadline - System.nanoTime())) {
+                        throw new FreezeTimeoutException(v.name, timeout);
                     }
-                    v.device.flush();
                 }
                 return Optional.of(alloc.usage());
             } catch (IOException e) {

@@ -31,7 +31,8 @@ final class Rollup {
 
     /**
      * A rollup that leaves no log at all, for freeze: the frozen image then mounts without
-     * replay. Instead of cutting the recursion by logging, it runs it to a fixpoint:
+     * replay. It ends the commit it is part of: the commit's own allocations are in the
+     * bitmap it writes and its delayed frees are written as free, so none is logged. Instead of cutting the recursion by logging, it runs it to a fixpoint:
      * allocate new blocks for every dirty page (which may dirty more pages), then enough
      * blocks for the bitmap tree's dirty nodes (which may dirty more pages again), until a
      * round allocates nothing. Every block this commit releases - the retired chain, old
@@ -42,9 +43,15 @@ final class Rollup {
      */
     static Result clean(Allocation alloc, NodeStore store, TreeRef bitmapRoot, long seq) throws IOException {
         BTree tree = new BTree(store, DiskFormat.KIND_BITMAP, bitmapRoot);
-        List<long[]> released = new ArrayList<>();
+        List<long[]> released = new ArrayList<>(alloc.freeAfterCommit);
+        for (long[] r : released) {
+            for (long x = r[0]; x < r[0] + r[1]; x++) {
+                alloc.touch(x);
+            }
+        }
         BTree.Frees release = (b, c) -> {
             released.add(new long[] {b, c});
+            alloc.freeAfterCommitUnlogged(b, c);
             for (long x = b; x < b + c; x++) {
                 alloc.touch(x);
             }
@@ -91,7 +98,6 @@ final class Rollup {
                 page[bit >>> 3] &= (byte) ~(1 << (bit & 7));
             }
             releasedCount += r[1];
-            alloc.freeAfterCommitUnlogged(r[0], r[1]);
         }
         alloc.forgetDirtyPages();
         for (Map.Entry<Integer, Long> e : relocated.entrySet()) {

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
  * and the filesystem is unmounted, checked and mounted again every few thousand.
  */
 class DifferentialTest {
-    static final int OPS = Integer.getInteger("quiesce.differential.ops", 100_000);
+    /** 100,000 by default; -Dquiesce.stress.iterations scales it (ten operations per iteration). */
+    static final int OPS = Integer.getInteger("quiesce.differential.ops",
+            10 * Integer.getInteger("quiesce.stress.iterations", 10_000));
 
     @Test
     void randomOperationsMatchTheModelAcrossRemounts() throws Exception {

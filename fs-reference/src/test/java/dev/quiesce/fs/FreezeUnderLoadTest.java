@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Test;
  * mounts read-only and passes fsck; at the end no writer lost a change.
  */
 class FreezeUnderLoadTest {
-    static final int CYCLES = Integer.getInteger("quiesce.freeze.cycles", 40);
+    /** 40 by default; -Dquiesce.stress.iterations scales it. */
+    static final int CYCLES = Integer.getInteger("quiesce.freeze.cycles",
+            Math.max(40, Integer.getInteger("quiesce.stress.iterations", 10_000) / 250));
 
     @Test
     void writersSurviveFreezeThawCyclesAndNothingIsWrittenWhileFrozen() throws Exception {

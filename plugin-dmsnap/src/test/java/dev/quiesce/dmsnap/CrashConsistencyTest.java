@@ -3,9 +3,7 @@ package dev.quiesce.dmsnap;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quiesce.core.device.CrashPlan;
 import dev.quiesce.core.device.CrashSimulatingBlockDevice;
-import dev.quiesce.core.device.CrashState;
 import dev.quiesce.core.device.MemoryBlockDevice;
 import dev.quiesce.spi.BlockDevice;
 import dev.quiesce.spi.BlockUsage;
@@ -36,9 +34,10 @@ import org.junit.jupiter.api.Test;
  * is one that was being made and also reads exactly; acknowledged deletes stay deleted;
  * origin blocks the last completed origin flush made durable, and not written since, hold
  * those contents. A mismatch where the origin already holds newer data is reported as an
- * origin write made durable before its exception. On every 16th state the recovery
- * itself is crashed at each of its flush boundaries and recovered again, with the same
- * oracle.
+ * origin write made durable before its exception. On every 16th state the recovery runs
+ * on crash-simulating copies of both devices, and 24 random crash states of the recovery
+ * itself (before any of its writes or flushes, on either device) are recovered again,
+ * with the same oracle.
  * Injected ordering bugs must be caught.
  */
 class CrashConsistencyTest {
@@ -48,6 +47,8 @@ class CrashConsistencyTest {
     private static final int STORE_BLOCKS = 480;
     private static final long SEED = Long.getLong("quiesce.crash.seed", 20261201L);
     private static final int IMAGES = Integer.getInteger("quiesce.crash.images", 10_000);
+    /** Crash states of one recovery that are recovered again (every 16th state is treated so). */
+    private static final int RECOVERY_CRASHES = 24;
 
     /** What the workload had acknowledged at one moment. */
     record Model(Map<String, byte[]> mustExist, Map<String, byte[]> mayExist, Set<String> mustNotExist,
@@ -73,7 +74,8 @@ class CrashConsistencyTest {
     void everyCrashStateKeepsCommittedSnapshotsExact() throws Exception {
         Result r = runAndCheck(SEED, Bug.NONE, true, false);
         System.out.println("dmsnap crash consistency: " + r.checked + " crash states checked over " + r.points
-                + " crash points (seed " + SEED + ")");
+                + " crash points (seed " + SEED + "); on every 16th, up to " + RECOVERY_CRASHES
+                + " crash states of its own recovery recovered again");
         assertTrue(r.failures.isEmpty(), r.failures.size() + " of " + r.checked + " states failed, first: "
                 + (r.failures.isEmpty() ? "" : r.failures.get(0)));
         assertTrue(r.checked > 1000, "only " + r.checked + " states checked");
@@ -225,13 +227,21 @@ class CrashConsistencyTest {
         if (!twice) {
             return recoverAndCompare(store, real, s.point().model());
         }
-        CrashSimulatingBlockDevice recoveringStore = CrashSimulatingBlockDevice.copyOf("store", store);
-        String first = recoverAndCompare(recoveringStore, real, s.point().model());
+        CrashPoints<Model> recovery = new CrashPoints<>(CrashSimulatingBlockDevice.copyOf("store", store),
+                CrashSimulatingBlockDevice.copyOf("origin", real), () -> s.point().model());
+        String first = recoverAndCompare(recovery.watchedStore(), recovery.watchedOrigin(), s.point().model());
         if (first != null) {
             return first;
         }
-        for (CrashState again : recoveringStore.crashStates(CrashPlan.everyFlush(SEED, 4))) {
-            String second = recoverAndCompare(again.image(), crash.originImage(s), s.point().model());
+        List<CrashPoints.State<Model>> states = new ArrayList<>();
+        Random r = new Random(SEED);
+        for (CrashPoints.Point<Model> point : recovery.points()) {
+            states.addAll(CrashPoints.states(point, 6, 2, r));
+        }
+        java.util.Collections.shuffle(states, r);
+        for (CrashPoints.State<Model> again : states.subList(0, Math.min(RECOVERY_CRASHES, states.size()))) {
+            String second = recoverAndCompare(recovery.storeImage(again), recovery.originImage(again),
+                    s.point().model());
             if (second != null) {
                 return "after a crash during recovery (" + again.describe() + "): " + second;
             }
@@ -239,7 +249,7 @@ class CrashConsistencyTest {
         return null;
     }
 
-    private static String recoverAndCompare(BlockDevice store, MemoryBlockDevice real, Model m) throws Exception {
+    private static String recoverAndCompare(BlockDevice store, BlockDevice real, Model m) throws Exception {
         DmsnapProvider p = DmsnapProvider.onDevice(store, CHUNK);
         try {
             DmsnapOrigin origin = p.origin(real);
@@ -290,9 +300,9 @@ class CrashConsistencyTest {
         }
     }
 
-    private static String describeMismatch(String name, byte[] expected, byte[] actual, MemoryBlockDevice real)
+    private static String describeMismatch(String name, byte[] expected, byte[] actual, BlockDevice real)
             throws IOException {
-        byte[] originNow = real.toByteArray();
+        byte[] originNow = Fixture.readAll(real);
         for (int c = 0; c < ORIGIN_BLOCKS * BLOCK / CHUNK; c++) {
             int from = c * CHUNK;
             int to = from + CHUNK;

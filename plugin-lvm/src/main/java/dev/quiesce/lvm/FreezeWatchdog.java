@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The process that holds one kernel freeze of one mounted filesystem, so that the hold
  * can never outlive the JVM that asked for it. Started by {@link WatchdogSession} as
- * {@code java -cp <this jar> dev.quiesce.lvm.FreezeWatchdog <fsfreeze> <mount point>}.
+ * {@code java -cp <this jar> dev.quiesce.lvm.FreezeWatchdog <fsfreeze> <sync> <mount point>}.
  *
  * <h2>Why a separate process</h2>
  * FIFREEZE leaves the filesystem frozen until somebody calls FITHAW: the kernel knows no

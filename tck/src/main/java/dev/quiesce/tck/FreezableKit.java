@@ -356,13 +356,14 @@ public abstract class FreezableKit extends AbstractKit {
     @Test
     public void F8_leaseStartsAtFreezeAndRenewExtends() throws Exception {
         FreezableSubject s = subject();
-        Duration lease = Duration.ofMillis(1_000);
+        // Leases of seconds: a loaded machine can stall a thread for most of one.
+        Duration lease = Duration.ofMillis(2_000);
         FreezeHandle h = freeze(s, "kit-F8-renew", lease);
-        for (int i = 0; i < 24; i++) {
+        for (int i = 0; i < 50; i++) {
             Thread.sleep(50);
             h.renew();
         }
-        assertTrue(h.isHeld() && !h.lapsed(), "renewed every 50 ms for 1.2 s, a 1 s lease lapsed anyway");
+        assertTrue(h.isHeld() && !h.lapsed(), "renewed every 50 ms for 2.5 s, a 2 s lease lapsed anyway");
         assertEquals(ThawResult.THAWED, h.thaw());
         assertThrows(AlreadyThawedException.class, h::renew, "renewing a thawed handle");
 
@@ -379,7 +380,7 @@ public abstract class FreezableKit extends AbstractKit {
     }
 
     private void leaseStartsWhenSlowFreezeCompletes(FreezableSubject s, MutationStall stall) throws Exception {
-        Duration lease = Duration.ofMillis(1_000);
+        Duration lease = Duration.ofMillis(2_000);
         try (stall) {
             Future<Void> stuck = mutateInBackground(s, 0, 1);
             assertTrue(stall.awaitStalled(Background.BOUND), "the stalled mutation never reached the device");

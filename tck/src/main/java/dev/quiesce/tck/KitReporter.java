@@ -18,7 +18,9 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * Collects each kit test's outcome under its rule and, after the class, writes
  * {@code <reportDir>/<subject>.json} and prints a summary. The directory is the JUnit
  * configuration parameter or system property {@code quiesce.tck.reportDir},
- * {@code target/tck-report} by default.
+ * {@code target/tck-report} by default. Each subject also goes into the table
+ * {@link KitSummaryListener} prints at the end of the run. The configuration parameter
+ * {@code quiesce.tck.summary=false} silences both printouts (the report is still written).
  *
  * <p>JSON layout: {@code {"subject": s, "kit": k, "seed": n, "summary": {"PASSED": n,
  * "FAILED": n, "NOT_APPLICABLE": n, "NOT_RUN": n}, "rules": {"F1": {"strength": "MUST",
@@ -97,7 +99,17 @@ final class KitReporter implements TestWatcher, AfterAllCallback {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the kit report " + file, e);
         }
-        printSummary(System.out, subject, kitName, results, file);
+        if (context.getConfigurationParameter("quiesce.tck.summary", Boolean::parseBoolean).orElse(true)) {
+            printSummary(System.out, subject, kitName, results, file);
+            addToRunSummary(subject, kitName, results, file);
+        }
+    }
+
+    private static void addToRunSummary(String subject, String kitName, Map<Rule, Outcome> results, Path file) {
+        Map<Status, Integer> counts = counts(results);
+        KitSummaryListener.record(subject, kitName, counts.get(Status.PASSED) + " PASSED, " + counts.get(Status.FAILED)
+                + " FAILED, " + counts.get(Status.NOT_APPLICABLE) + " NOT_APPLICABLE, " + counts.get(Status.NOT_RUN)
+                + " NOT_RUN", file.toAbsolutePath().toString());
     }
 
     private static String kitName(AbstractKit kit) {

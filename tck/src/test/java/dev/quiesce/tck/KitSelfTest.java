@@ -70,6 +70,7 @@ class KitSelfTest {
         List<Event> all = EngineTestKit.engine("junit-jupiter")
                 .selectors(selectClass(fixture))
                 .configurationParameter("quiesce.tck.reportDir", "target/tck-selftest-reports")
+                .configurationParameter("quiesce.tck.summary", "false")
                 .execute()
                 .allEvents()
                 .stream()

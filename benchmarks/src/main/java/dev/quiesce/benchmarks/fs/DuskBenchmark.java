@@ -216,24 +216,7 @@ public final class DuskBenchmark {
             Dusk.format(dev);
             DuskOptions noRollup = DuskOptions.defaults().withRollupEvery(1_000_000).withMaxLogBlocks(1_000_000)
                     .withCommitInterval(Duration.ofHours(1));
-            try (Dusk fs = Dusk.mount(dev, noRollup)) {
-                int i = 0;
-                while (true) {
-                    for (int k = 0; k < 50; k++, i++) {
-                        fs.writeFile("/f" + (i % 500), new byte[BS * 2]);
-                    }
-                    fs.sync();
-                    if (i % 2000 == 0) {
-                        fs.close();
-                        break;
-                    }
-                }
-            }
-            long records;
-            double mountTime;
-            try (Dusk probe = Dusk.mount(dev, noRollup.withReadOnly(true))) {
-                records = probe.replayedRecords();
-            }
+            long records = 0;
             while (records < wanted) {
                 try (Dusk fs = Dusk.mount(dev, noRollup)) {
                     for (int k = 0; k < 2000; k++) {
@@ -247,11 +230,13 @@ public final class DuskBenchmark {
                     records = probe.replayedRecords();
                 }
             }
-            long start = System.nanoTime();
-            try (Dusk fs = Dusk.mount(dev, noRollup.withReadOnly(true))) {
-                mountTime = seconds(start);
-                records = fs.replayedRecords();
-            }
+            double mountTime = best(round -> {
+                long start = System.nanoTime();
+                Dusk mounted = Dusk.mount(dev, noRollup.withReadOnly(true));
+                double took = seconds(start);
+                mounted.close();
+                return took;
+            });
             t.add("mount replaying " + records + " log records (s, baseline = the 1 s budget)", mountTime, 1.0, "s",
                     Better.LOWER, 1.0);
         }

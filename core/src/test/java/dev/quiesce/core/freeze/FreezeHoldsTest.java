@@ -153,8 +153,8 @@ class FreezeHoldsTest {
     @Test
     void renewExtendsAndFailsTypedAfterThawOrLapse() throws Exception {
         FreezeHolds holds = new FreezeHolds("t", new CountingTarget());
-        FreezeHandle h = holds.freeze(request("r", Duration.ofMillis(1_000)));
-        for (int i = 0; i < 15; i++) {
+        FreezeHandle h = holds.freeze(request("r", Duration.ofMillis(2_000)));
+        for (int i = 0; i < 25; i++) {
             Thread.sleep(100);
             h.renew();
         }
@@ -171,12 +171,12 @@ class FreezeHoldsTest {
     @Test
     void leaseStartsWhenTheFreezeCompletes() throws Exception {
         CountingTarget target = new CountingTarget();
-        target.freezeNanos = TimeUnit.MILLISECONDS.toNanos(1_500);
+        target.freezeNanos = TimeUnit.MILLISECONDS.toNanos(2_500);
         FreezeHolds holds = new FreezeHolds("t", target);
-        FreezeHandle h = holds.freeze(request("slow", Duration.ofMillis(1_000)));
+        FreezeHandle h = holds.freeze(request("slow", Duration.ofMillis(2_000)));
         h.renew();
         assertTrue(h.isHeld());
-        assertTrue(h.freezeDuration().toMillis() >= 1_500, "freeze duration " + h.freezeDuration());
+        assertTrue(h.freezeDuration().toMillis() >= 2_500, "freeze duration " + h.freezeDuration());
         h.thaw();
     }
 

@@ -1,0 +1,123 @@
+package dev.quiesce.fs.fuse;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the kernel has mounted ({@code /proc/self/mountinfo}) and the external unmount
+ * commands, each bounded in time. A Dusk mount shows as type {@value #TYPE} with the
+ * image path as its source (the {@code fsname} option).
+ */
+final class Mounts {
+    static final String TYPE = "fuse.dusk";
+    private static final long COMMAND_SECONDS = 20;
+
+    private Mounts() {
+    }
+
+    /** One line of mountinfo: where, what type, from what source. */
+    record Entry(Path mountPoint, String type, String source) {
+        boolean isDusk() {
+            return TYPE.equals(type);
+        }
+    }
+
+    static List<Entry> all() throws IOException {
+        List<Entry> out = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+            // id parent major:minor root mountpoint options [optional...] - type source superoptions
+            String[] f = line.split(" ");
+            int dash = List.of(f).indexOf("-");
+            if (f.length < 5 || dash < 0 || dash + 2 >= f.length) {
+                continue;
+            }
+            out.add(new Entry(Path.of(unescape(f[4])), f[dash + 1], unescape(f[dash + 2])));
+        }
+        return out;
+    }
+
+    /** The mount at exactly {@code dir}, the last one if several are stacked. */
+    static Optional<Entry> at(Path dir) throws IOException {
+        Path abs = dir.toAbsolutePath().normalize();
+        Entry found = null;
+        for (Entry e : all()) {
+            if (e.mountPoint().equals(abs)) {
+                found = e;
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    /** mountinfo writes space, tab, newline and backslash as octal escapes. */
+    static String unescape(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && isOctal(s, i + 1)) {
+                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    private static boolean isOctal(String s, int from) {
+        if (from + 3 > s.length()) {
+            return false;
+        }
+        for (int i = from; i < from + 3; i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '7') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the mount at {@code dir} no longer has a live process behind it. */
+    static boolean isDead(Path dir) {
+        try {
+            Files.readAttributes(dir, java.nio.file.attribute.BasicFileAttributes.class);
+            return false;
+        } catch (IOException e) {
+            return String.valueOf(e.getMessage()).contains("Transport endpoint is not connected");
+        }
+    }
+
+    /** {@code fusermount -u [-z] dir}, then {@code umount [-l] dir} if that failed. */
+    static void unmount(Path dir, boolean lazy) throws IOException {
+        String d = dir.toAbsolutePath().toString();
+        String first = run(lazy ? List.of("fusermount", "-u", "-z", d) : List.of("fusermount", "-u", d));
+        if (first == null) {
+            return;
+        }
+        String second = run(lazy ? List.of("umount", "-l", d) : List.of("umount", d));
+        if (second != null) {
+            throw new MountException(d, "cannot unmount: " + first + "; " + second);
+        }
+    }
+
+    /** Runs a command; null on success, else what it said. */
+    private static String run(List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            if (!p.waitFor(COMMAND_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return String.join(" ", command) + " did not finish in " + COMMAND_SECONDS + " s";
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while running " + String.join(" ", command));
+        }
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        return p.exitValue() == 0 ? null : String.join(" ", command) + " exited " + p.exitValue() + ": " + output;
+    }
+}
