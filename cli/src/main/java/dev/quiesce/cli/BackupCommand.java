@@ -9,6 +9,7 @@ import dev.quiesce.fs.Dusk;
 import dev.quiesce.fs.FsStat;
 import dev.quiesce.fs.FsckReport;
 import dev.quiesce.spi.BlockDevice;
+import dev.quiesce.spi.BlockUsage;
 import dev.quiesce.spi.Snapshot;
 import dev.quiesce.spi.SnapshotProvider;
 import dev.quiesce.spi.SnapshotSource;
@@ -21,6 +22,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.util.Optional;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -102,10 +104,11 @@ public class BackupCommand implements Callable<Integer> {
         PrintWriter out = console.out();
         long rate = maxRate == null ? 0 : Sizes.parse(maxRate);
         BlockCopy.Result copied;
+        Optional<BlockUsage> usage = taken.blocksToCopy();
         try (BlockDevice view = snapshot.open()) {
-            long bytes = BlockCopy.bytesToCopy(view, snapshot.blockUsage());
+            long bytes = BlockCopy.bytesToCopy(view, usage);
             try (Progress progress = Progress.start(console, "backup", bytes)) {
-                copied = BlockCopy.copy(view, snapshot.blockUsage(), target, progress, rate, console::cancelled);
+                copied = BlockCopy.copy(view, usage, target, progress, rate, console::cancelled);
             } catch (InterruptedException e) {
                 throw new CliException(ExitCode.INTERRUPTED, "interrupted: " + image + " was thawed and the partial "
                         + "backup " + BlockCopy.partialOf(target) + " removed", e);
@@ -116,7 +119,7 @@ public class BackupCommand implements Callable<Integer> {
                 }
                 throw e;
             }
-            long differs = BlockCopy.firstDifference(view, target);
+            long differs = BlockCopy.firstDifference(view, target, usage);
             FsckReport fsck;
             try (FileBlockDevice written = FileBlockDevice.open(target, view.blockSize(), true)) {
                 fsck = Dusk.fsck(written);

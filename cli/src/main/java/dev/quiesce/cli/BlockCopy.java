@@ -137,11 +137,13 @@ final class BlockCopy {
     }
 
     /**
-     * Whether {@code target} reads exactly as {@code expected}, block by block.
+     * Whether {@code target} reads exactly as {@code expected} in every block the image
+     * needs: those in use in {@code usage} (F15: the others hold nothing the frozen image
+     * needs, and the copy left them as holes), or every block.
      *
      * @return the first block that differs, or -1
      */
-    static long firstDifference(BlockDevice expected, Path target) throws IOException {
+    static long firstDifference(BlockDevice expected, Path target, Optional<BlockUsage> usage) throws IOException {
         try (FileChannel in = FileChannel.open(target, StandardOpenOption.READ)) {
             int bs = expected.blockSize();
             if (in.size() != expected.sizeBytes()) {
@@ -160,7 +162,8 @@ final class BlockCopy {
                 }
                 if (!Arrays.equals(a.array(), 0, run * bs, b.array(), 0, run * bs)) {
                     for (int i = 0; i < run; i++) {
-                        if (!Arrays.equals(a.array(), i * bs, (i + 1) * bs, b.array(), i * bs, (i + 1) * bs)) {
+                        boolean needed = usage.isEmpty() || usage.get().inUse(block + i);
+                        if (needed && !Arrays.equals(a.array(), i * bs, (i + 1) * bs, b.array(), i * bs, (i + 1) * bs)) {
                             return block + i;
                         }
                     }

@@ -107,8 +107,8 @@ public class DemoCommand implements Callable<Integer> {
                 long opsAtFreeze = workload.operations();
                 BlockCopy.Result copied;
                 try (BlockDevice view = snapshot.open();
-                     Progress progress = Progress.start(console, "copy", BlockCopy.bytesToCopy(view, snapshot.blockUsage()))) {
-                    copied = BlockCopy.copy(view, snapshot.blockUsage(), backup, progress, 0, console::cancelled);
+                     Progress progress = Progress.start(console, "copy", BlockCopy.bytesToCopy(view, taken.blocksToCopy()))) {
+                    copied = BlockCopy.copy(view, taken.blocksToCopy(), backup, progress, 0, console::cancelled);
                 } catch (InterruptedException e) {
                     throw interrupted(e);
                 }

@@ -65,7 +65,7 @@ public class RestoreCommand implements Callable<Integer> {
                             + BlockCopy.partialOf(image) + " was removed", e);
                 }
             }
-            long differs = BlockCopy.firstDifference(from, image);
+            long differs = BlockCopy.firstDifference(from, image, Optional.empty());
             if (differs >= 0) {
                 throw new CliException(ExitCode.CHECK_FAILED, image + " NOT verified: block " + differs
                         + " differs from " + backup);

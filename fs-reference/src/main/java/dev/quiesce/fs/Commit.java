@@ -23,6 +23,8 @@ import java.util.TreeSet;
  * to a new block, roll up if due ({@link Rollup}), write the log ({@link Log}); flush the
  * device; write the superblock into the copy not holding the last commit and flush again
  * (the commit point); apply N's delayed frees; publish the new roots to the front end.
+ * A freeze asks for a clean rollup instead ({@link Rollup#clean}): the same commit, but
+ * the bitmap is written as it stands after it and no log is left.
  *
  * <p>Group commit: {@link #request} names the delta that must be committed; every
  * fsync asking during one delta waits for the same commit.

@@ -49,9 +49,9 @@ class BTreeTest {
         Random r = new Random(blockSize);
         TreeRef ref = TreeRef.EMPTY;
         BTree tree = new BTree(store, DiskFormat.KIND_DIR, ref);
-        for (int round = 0; round < 40; round++) {
+        for (int round = 0; round < 24; round++) {
             for (int i = 0; i < 2000; i++) {
-                long key = r.nextInt(round < 20 ? 1_000_000 : 30_000);
+                long key = r.nextInt(round < 12 ? 1_000_000 : 30_000);
                 if (r.nextInt(3) == 0 && !model.isEmpty()) {
                     Long k = model.ceilingKey(key);
                     if (k != null) {

@@ -60,8 +60,9 @@ final class CowEngine implements AutoCloseable {
     final List<Interval> intervals;
     private final int storeBlocksPerChunk;
     private final int pendingLimit;
+    private final int chunkShift;
     private final Map<Integer, ByteBuffer> pending = new HashMap<>();
-    /** Copies not yet written to the store, by data chunk: written at the commit in runs of consecutive chunks. */
+    /** Copies outside the arena not yet written, by data chunk: written at the commit in runs of consecutive chunks. */
     private final TreeMap<Long, ByteBuffer> copies = new TreeMap<>();
     /**
      * Chunk buffers reused between commits, so the write path allocates nothing in steady
@@ -98,6 +99,7 @@ final class CowEngine implements AutoCloseable {
         this.catalogGeneration = catalogGeneration;
         this.storeBlocksPerChunk = geometry.chunkBytes() / store.blockSize();
         this.pendingLimit = Math.max(1, Math.min(256, PENDING_BYTES / geometry.chunkBytes()));
+        this.chunkShift = Integer.numberOfTrailingZeros(geometry.chunkBytes());
         this.mergeActive = intervals.stream().anyMatch(i -> i.snapshot.merging);
     }
 
@@ -158,10 +160,11 @@ final class CowEngine implements AutoCloseable {
 
     /** Writes through the copy-on-write path; the merge uses it with the lock held. */
     void writeLocked(long offset, ByteBuffer src) throws IOException {
-        int cb = geometry.chunkBytes();
+        int shift = chunkShift;
+        int mask = geometry.chunkBytes() - 1;
         while (src.hasRemaining()) {
-            int c = (int) (offset / cb);
-            int within = (int) (offset % cb);
+            int c = (int) (offset >>> shift);
+            int within = (int) offset & mask;
             int len = Math.min(src.remaining(), geometry.originChunkBytes(c) - within);
             if (len == src.remaining()) {
                 writeChunk(c, within, src);
@@ -187,7 +190,9 @@ final class CowEngine implements AutoCloseable {
             if (n < 0) {
                 invalidateNeeding(c);
             } else {
-                copies.put(n, old);
+                if (!inArena(n)) {
+                    copies.put(n, old);
+                }
                 Interval latest = intervals.get(intervals.size() - 1);
                 latest.table.put(c, n);
                 dirtySlots.put(n, StoreCodec.exception(latest.snapshot.epoch, c));
@@ -220,14 +225,14 @@ final class CowEngine implements AutoCloseable {
      * {@code c} answers no; a valid snapshot using the chunk met before it answers yes.
      */
     private boolean copyNeeded(int c) {
-        long offset = (long) c * geometry.chunkBytes();
-        int len = geometry.originChunkBytes(c);
         for (int i = intervals.size() - 1; i >= 0; i--) {
             Interval it = intervals.get(i);
             if (it.table.contains(c)) {
                 return false;
             }
-            if (it.snapshot.valid() && it.snapshot.inUse(offset, len)) {
+            SnapshotRecord s = it.snapshot;
+            if (s.valid() && (s.usage == null
+                    || s.inUse((long) c << chunkShift, geometry.originChunkBytes(c)))) {
                 return true;
             }
         }
@@ -321,9 +326,6 @@ final class CowEngine implements AutoCloseable {
         int cb = geometry.chunkBytes();
         if (arenaCount > 0) {
             store.write(storeChunk(arenaStart) * storeBlocksPerChunk, arena.clear().limit(arenaCount * cb));
-            for (int k = 0; k < arenaCount; k++) {
-                copies.remove(arenaStart + k);
-            }
             arenaCount = 0;
         }
         while (!copies.isEmpty()) {
@@ -560,6 +562,10 @@ final class CowEngine implements AutoCloseable {
 
     /** A data chunk's contents, from the held copies if not yet written. */
     void readDataChunk(long dataChunk, byte[] dst) throws IOException {
+        if (inArena(dataChunk)) {
+            arena.clear().get((int) (dataChunk - arenaStart) * geometry.chunkBytes(), dst, 0, dst.length);
+            return;
+        }
         ByteBuffer held = copies.get(dataChunk);
         if (held != null) {
             held.get(0, dst, 0, dst.length);
@@ -589,6 +595,10 @@ final class CowEngine implements AutoCloseable {
         for (int i = len; i < b.capacity(); i++) {
             b.put(i, (byte) 0);
         }
+    }
+
+    private boolean inArena(long dataChunk) {
+        return arenaCount > 0 && dataChunk >= arenaStart && dataChunk < arenaStart + arenaCount;
     }
 
     /** Where the copy into data chunk {@code n} is held until the commit: the arena if it extends its run. */

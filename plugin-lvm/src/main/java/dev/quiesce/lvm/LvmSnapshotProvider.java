@@ -37,6 +37,10 @@ import java.util.Optional;
  * a valid new LVM volume name ({@link LvmNames}); a split leg keeps the name LVM gives it
  * ({@code <origin>_rimage_<n>}). Every name is checked before it reaches a command line.
  *
+ * <h2>Scope</h2>
+ * With the {@code volume-group} configuration key it sees, lists and snapshots only the
+ * volumes of that group (and {@code lvs} reads only that group's metadata).
+ *
  * <h2>Errors</h2>
  * LVM's failures arrive as {@link LvmException} with LVM's message, or as the SPI's
  * {@link NoSpaceException} / {@link SnapshotNameConflictException} with the
@@ -55,12 +59,16 @@ final class LvmSnapshotProvider implements SnapshotProvider {
     private final LvmRunner runner;
     private final String reportFormat;
     private final List<String> cowSizeArgs;
+    private final String volumeGroup;
 
-    LvmSnapshotProvider(LvmTechnique technique, LvmRunner runner, String reportFormat, List<String> cowSizeArgs) {
+    /** {@code volumeGroup}: the one group this provider works in, or null for all. */
+    LvmSnapshotProvider(LvmTechnique technique, LvmRunner runner, String reportFormat, List<String> cowSizeArgs,
+                        String volumeGroup) {
         this.technique = technique;
         this.runner = runner;
         this.reportFormat = reportFormat;
         this.cowSizeArgs = List.copyOf(cowSizeArgs);
+        this.volumeGroup = volumeGroup == null ? null : LvmNames.checkVolumeGroup(volumeGroup);
     }
 
     @Override
@@ -261,8 +269,12 @@ final class LvmSnapshotProvider implements SnapshotProvider {
 
     /** Every logical volume LVM knows, hidden ones included (one {@code lvs} run). */
     List<LogicalVolume> volumes(String snapshot) throws LvmException {
-        String json = runner.stdout(snapshot, List.of("lvs", "-a", "--reportformat", reportFormat, "--units", "b",
+        List<String> args = new ArrayList<>(List.of("lvs", "-a", "--reportformat", reportFormat, "--units", "b",
                 "--nosuffix", "-o", String.join(",", LvsReport.COLUMNS)));
+        if (volumeGroup != null) {
+            args.add(volumeGroup);
+        }
+        String json = runner.stdout(snapshot, args);
         try {
             return LvsReport.parse(json);
         } catch (IllegalArgumentException e) {

@@ -29,6 +29,7 @@ public final class LvmSnapshotProviderFactory implements SnapshotProviderFactory
     static final String COW_SIZE = "cow-size";
     static final String COMMAND_TIMEOUT = "command-timeout";
     static final String LVM = "lvm";
+    static final String VOLUME_GROUP = "volume-group";
     private static final Pattern SIZE = Pattern.compile("[0-9]+(\\.[0-9]+)?[bBsSkKmMgGtTpPeE]?");
     private static final Pattern EXTENTS = Pattern.compile("[0-9]{1,3}%(ORIGIN|FREE|VG|PVS)");
     private static final Pattern VERSION = Pattern.compile("LVM version:\\s*(\\d+)\\.(\\d+)\\.(\\d+)");
@@ -58,6 +59,7 @@ public final class LvmSnapshotProviderFactory implements SnapshotProviderFactory
                 + "(20%ORIGIN, 10%FREE); default 20%ORIGIN");
         keys.put(COMMAND_TIMEOUT, "the bound on each LVM command, in seconds or ISO-8601 (PT2M); default 60");
         keys.put(LVM, "the lvm program; default /usr/sbin/lvm or /sbin/lvm");
+        keys.put(VOLUME_GROUP, "only volumes of this volume group are snapshotted and listed; default: all");
         return keys;
     }
 
@@ -77,13 +79,21 @@ public final class LvmSnapshotProviderFactory implements SnapshotProviderFactory
         List<String> cowSize = cowSize(configuration.getOrDefault(COW_SIZE, "20%ORIGIN"));
         Duration timeout = timeout(configuration.getOrDefault(COMMAND_TIMEOUT, "60"));
         Path lvm = Path.of(configuration.getOrDefault(LVM, defaultLvm()));
+        String group = configuration.get(VOLUME_GROUP);
+        if (group != null) {
+            try {
+                LvmNames.checkVolumeGroup(group);
+            } catch (IllegalArgumentException e) {
+                throw bad(VOLUME_GROUP, group, e.getMessage());
+            }
+        }
         LvmRunner runner = new LvmRunner(LvmSnapshotProvider.NAME, lvm, timeout);
         String format = FORMATS.get(lvm);
         if (format == null) {
             format = reportFormat(runner);
             FORMATS.put(lvm, format);
         }
-        return new LvmSnapshotProvider(technique, runner, format, cowSize);
+        return new LvmSnapshotProvider(technique, runner, format, cowSize, group);
     }
 
     /**

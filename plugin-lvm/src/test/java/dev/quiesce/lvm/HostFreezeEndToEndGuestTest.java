@@ -121,6 +121,7 @@ class HostFreezeEndToEndGuestTest {
             PendingSnapshot pending = provider.prepare(SnapshotRequest.of("frozen-thick", SnapshotSource.ofPath(node, origin)));
             SnapshotException refused;
             try (FreezeHandle hold = fs.freeze(FreezeRequest.of("e2e-thick"))) {
+                assertTrue(hold.isHeld());
                 // LVM suspends the origin with lockfs; a 6.1 kernel refuses a second freeze.
                 refused = org.junit.jupiter.api.Assertions.assertThrows(SnapshotException.class, pending::cut);
             }

@@ -98,7 +98,16 @@ final class LoopFilesystem implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
+        try {
+            release();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while releasing " + this);
+        }
+    }
+
+    private void release() throws IOException, InterruptedException {
         Commands.run("fsfreeze", "-u", mountPoint.toString());
         Commands.Result umount = Commands.run("umount", mountPoint.toString());
         if (!umount.ok()) {

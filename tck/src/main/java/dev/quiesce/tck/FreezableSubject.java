@@ -14,6 +14,7 @@ import java.util.OptionalLong;
  *
  * <p>The kit closes the subject after each test, after thawing anything it froze.
  */
+@SuppressWarnings("try") // close() may throw whatever the vendor's cleanup throws
 public interface FreezableSubject extends AutoCloseable {
 
     /** The target under test. */

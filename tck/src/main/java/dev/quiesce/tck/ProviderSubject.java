@@ -14,6 +14,7 @@ import java.util.OptionalLong;
  *
  * <p>The kit closes the subject after each test.
  */
+@SuppressWarnings("try") // close() may throw whatever the vendor's cleanup throws
 public interface ProviderSubject extends AutoCloseable {
 
     /** The provider under test. */

@@ -45,10 +45,14 @@ final class Writers implements AutoCloseable {
 
     /** Stops the writers; the target must be thawed, or they wait for it. */
     @Override
-    public void close() throws Exception {
+    public void close() {
         stop.set(true);
         for (Future<Void> f : futures) {
-            Background.await(f, "a writer");
+            try {
+                Background.await(f, "a writer");
+            } catch (Exception e) {
+                throw new AssertionError("a writer failed: " + e, e);
+            }
         }
     }
 }

@@ -58,7 +58,7 @@ class KitSelfTest {
 
     @BeforeAll
     static void runAllFixtures() {
-        executor = Executors.newFixedThreadPool(3);
+        executor = Executors.newFixedThreadPool(4);
         for (Class<? extends AbstractKit> fixture : fixtures()) {
             RUNS.put(fixture, executor.submit(() -> failedRules(fixture)));
         }

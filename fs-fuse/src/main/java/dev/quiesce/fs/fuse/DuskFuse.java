@@ -31,9 +31,13 @@ import ru.serce.jnrfuse.struct.Timespec;
  * once: Dusk is safe for concurrent use, open files live in a concurrent table keyed by
  * the FUSE file handle, and nothing here holds a lock across a Dusk call.
  *
- * <p>Open files are {@link DuskFile}s: mounted with {@code hard_remove} and
- * {@code nullpath_ok}, an unlinked file stays readable and writable through its handle
- * (Dusk keeps it as an orphan until {@link #release}). {@link #flush} does nothing (close
+ * <p>Open files are {@link DuskFile}s. When a file is unlinked (or renamed over) while
+ * open, libfuse renames it to a hidden name ({@code .fuse_hidden...}) so its handles keep
+ * a path, and unlinks that name at the last release. Here that rename is a real Dusk
+ * unlink (the file becomes Dusk's orphan, destroyed at the last close and after a crash,
+ * and the directory is really empty) and the hidden name lives only in {@link #hidden}:
+ * fstat and I/O on the open file go on working. A rename of an open file to a name
+ * starting with {@code .fuse_hidden} is therefore taken as libfuse's hiding. {@link #flush} does nothing (close
  * is not a durability point); {@link #fsync} commits. A mutation from a thread that
  * holds a freeze through the control channel fails with EDEADLK instead of waiting for
  * its own thaw (SPEC.md F11): FUSE tells the caller's thread id.
@@ -54,6 +58,8 @@ final class DuskFuse extends FuseStubFS {
     private final long gid;
     private final LongPredicate holderThread;
     private final Map<Long, DuskFile> open = new ConcurrentHashMap<>();
+    /** libfuse's hidden names of unlinked open files, to their inode numbers. */
+    private final Map<String, Long> hidden = new ConcurrentHashMap<>();
     private final AtomicLong handles = new AtomicLong();
     final CountDownLatch initialized = new CountDownLatch(1);
 
@@ -65,7 +71,18 @@ final class DuskFuse extends FuseStubFS {
         this.holderThread = holderThread;
         // libfuse 2 bitfield after bmap: bit 0 is nullpath_ok (read/write/release of an
         // unlinked open file get a NULL path instead of ENOENT).
-        fuseOperations.flag_nullpath_ok.getMemory().putByte(fuseOperations.flag_nullpath_ok.offset(), (byte) 1);
+        jnr.ffi.Struct.getMemory(fuseOperations).putByte(flagsOffset(), (byte) 1);
+    }
+
+    /** Where jnr-fuse put the flag bitfield (its member's offset() is public in a non-public class). */
+    private long flagsOffset() {
+        try {
+            java.lang.reflect.Method offset = Class.forName("jnr.ffi.Struct$AbstractMember").getDeclaredMethod("offset");
+            offset.setAccessible(true);
+            return (Long) offset.invoke(fuseOperations.flag_nullpath_ok);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("this jnr-fuse has no fuse_operations flag field to set nullpath_ok", e);
+        }
     }
 
     @Override
@@ -158,10 +175,37 @@ final class DuskFuse extends FuseStubFS {
         t.tv_nsec.set(Math.floorMod(millis, 1000) * 1_000_000L);
     }
 
+    private static boolean isHiddenName(String path) {
+        return path != null && path.substring(path.lastIndexOf('/') + 1).startsWith(".fuse_hidden");
+    }
+
+    /** An open handle of inode {@code ino}, or null. */
+    private DuskFile openFileOf(long ino) {
+        for (DuskFile f : open.values()) {
+            if (f.inode() == ino) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** What {@code path} names: a hidden open file through its handle, anything else through Dusk. */
+    private FileStat stat(String path) throws IOException {
+        Long ino = hidden.get(path);
+        if (ino != null) {
+            DuskFile f = openFileOf(ino);
+            if (f != null) {
+                return f.stat();
+            }
+            throw new java.nio.file.NoSuchFileException(path);
+        }
+        return fs.lstat(path);
+    }
+
     @Override
     public int getattr(String path, ru.serce.jnrfuse.struct.FileStat stat) {
         return call(path, () -> {
-            fill(stat, fs.lstat(path));
+            fill(stat, stat(path));
             return 0;
         });
     }
@@ -258,6 +302,12 @@ final class DuskFuse extends FuseStubFS {
     @Override
     public int truncate(String path, @off_t long size) {
         return mutate(path, () -> {
+            Long ino = hidden.get(path);
+            DuskFile open = ino == null ? null : openFileOf(ino);
+            if (open != null) {
+                open.truncate(size);
+                return 0;
+            }
             try (DuskFile f = fs.open(path)) {
                 f.truncate(size);
             }
@@ -276,6 +326,9 @@ final class DuskFuse extends FuseStubFS {
     @Override
     public int unlink(String path) {
         return mutate(path, () -> {
+            if (hidden.remove(path) != null) {
+                return 0; // the orphan went with its last handle
+            }
             fs.unlink(path);
             return 0;
         });
@@ -284,6 +337,14 @@ final class DuskFuse extends FuseStubFS {
     @Override
     public int rename(String oldpath, String newpath) {
         return mutate(oldpath, () -> {
+            if (isHiddenName(newpath)) {
+                long ino = fs.lstat(oldpath).inode();
+                if (openFileOf(ino) != null) {
+                    fs.unlink(oldpath);
+                    hidden.put(newpath, ino);
+                    return 0;
+                }
+            }
             fs.rename(oldpath, newpath);
             return 0;
         });

@@ -61,7 +61,7 @@ class VendorStyleFreezableTest extends FreezableKit {
 
     @Override
     protected int stressIterations() {
-        return Math.min(super.stressIterations(), 1_000);
+        return Math.min(super.stressIterations(), 200);
     }
 
     @Override
