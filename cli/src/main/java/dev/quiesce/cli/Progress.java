@@ -31,7 +31,7 @@ final class Progress implements AutoCloseable {
         ProgressBar bar = new ProgressBarBuilder()
                 .setTaskName(task)
                 .setInitialMax(Math.max(1, totalBytes))
-                .setUnit("MiB", 1 << 20)
+                .setUnit(totalBytes < (16L << 20) ? "KiB" : "MiB", totalBytes < (16L << 20) ? 1 << 10 : 1 << 20)
                 .setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(200)
                 .setConsumer(new ConsoleProgressBarConsumer(stream, WIDTH))

@@ -9,16 +9,35 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Test fixture for the classes that run inside the qemu guest ({@code *GuestTest}): the
- * volume group on the guest's scratch disks, and logical volumes made for one test.
+ * Test fixture for the classes that run inside the qemu guest ({@code *GuestTest}): one
+ * volume group per test class on its own scratch disks, so that the classes can run at
+ * the same time without seeing each other's volumes, and logical volumes made for one
+ * test. GuestRunnerTest gives the guest the six disks named here.
  */
 final class GuestLvm {
-    static final String VG = "qsvg";
-    private static final List<String> DISKS = List.of("/dev/vda", "/dev/vdb");
+    static final GuestLvm THICK = new GuestLvm("qsthick", List.of("/dev/vda"));
+    static final GuestLvm THIN = new GuestLvm("qsthin", List.of("/dev/vdb"));
+    static final GuestLvm SPLIT = new GuestLvm("qssplit", List.of("/dev/vdc", "/dev/vdd"));
+    static final GuestLvm END_TO_END = new GuestLvm("qse2e", List.of("/dev/vde", "/dev/vdf"));
+    /** How many scratch disks the guest needs. */
+    static final int DISKS = 6;
     private static final AtomicInteger COUNTER = new AtomicInteger();
-    private static boolean ready;
 
-    private GuestLvm() {
+    private final String vg;
+    private final List<String> disks;
+    private boolean ready;
+
+    private GuestLvm(String vg, List<String> disks) {
+        this.vg = vg;
+        this.disks = disks;
+    }
+
+    static GuestLvm of(LvmTechnique technique) {
+        return switch (technique) {
+            case THICK -> THICK;
+            case THIN -> THIN;
+            case SPLIT_MIRROR -> SPLIT;
+        };
     }
 
     /** Skips the calling test unless it runs inside the guest GuestRunnerTest boots. */
@@ -27,73 +46,77 @@ final class GuestLvm {
                 "runs only inside the qemu guest that GuestRunnerTest boots (needs a kernel with device-mapper)");
     }
 
-    /** The volume group on the scratch disks, made on first use. */
-    static synchronized void ensureVolumeGroup() throws IOException, InterruptedException {
-        if (ready) {
-            return;
-        }
-        if (!lvm("vgs", VG).ok()) {
-            List<String> pv = new ArrayList<>(List.of("pvcreate", "-q", "-y"));
-            pv.addAll(DISKS);
-            check(pv);
-            List<String> vg = new ArrayList<>(List.of("vgcreate", "-q", VG));
-            vg.addAll(DISKS);
-            check(vg);
-        }
-        ready = true;
-    }
-
     /** A fresh name for a logical volume. */
     static String uniqueName(String prefix) {
         return prefix + COUNTER.incrementAndGet();
     }
 
-    static Path createLinear(String name, String size) throws IOException, InterruptedException {
+    String vg() {
+        return vg;
+    }
+
+    /** The volume group on its scratch disks, made on first use. */
+    synchronized void ensureVolumeGroup() throws IOException, InterruptedException {
+        if (ready) {
+            return;
+        }
+        if (!lvm("vgs", vg).ok()) {
+            List<String> pv = new ArrayList<>(List.of("pvcreate", "-q", "-y"));
+            pv.addAll(disks);
+            check(pv);
+            List<String> create = new ArrayList<>(List.of("vgcreate", "-q", vg));
+            create.addAll(disks);
+            check(create);
+        }
+        ready = true;
+    }
+
+    Path createLinear(String name, String size) throws IOException, InterruptedException {
         ensureVolumeGroup();
-        check(List.of("lvcreate", "-q", "-y", "-W", "n", "-L", size, "-n", name, VG));
+        check(List.of("lvcreate", "-q", "-y", "-W", "n", "-L", size, "-n", name, vg));
         return node(name);
     }
 
-    static Path createThin(String name, String size) throws IOException, InterruptedException {
+    Path createThin(String name, String size) throws IOException, InterruptedException {
         ensureVolumeGroup();
-        synchronized (GuestLvm.class) {
-            if (!lvm("lvs", VG + "/pool").ok()) {
-                check(List.of("lvcreate", "-q", "-y", "-L", "256M", "-T", VG + "/pool"));
+        synchronized (this) {
+            if (!lvm("lvs", vg + "/pool").ok()) {
+                check(List.of("lvcreate", "-q", "-y", "-L", "256M", "-T", vg + "/pool"));
             }
         }
-        check(List.of("lvcreate", "-q", "-y", "-V", size, "-T", VG + "/pool", "-n", name));
+        check(List.of("lvcreate", "-q", "-y", "-V", size, "-T", vg + "/pool", "-n", name));
         return node(name);
     }
 
     /** A raid1 volume, waited for until both legs are in sync. */
-    static Path createRaid1(String name, String size) throws IOException, InterruptedException {
+    Path createRaid1(String name, String size) throws IOException, InterruptedException {
         ensureVolumeGroup();
-        check(List.of("lvcreate", "-q", "-y", "-W", "n", "--type", "raid1", "-m", "1", "-L", size, "-n", name, VG));
+        check(List.of("lvcreate", "-q", "-y", "-W", "n", "--type", "raid1", "-m", "1", "-L", size, "-n", name, vg));
         long end = System.nanoTime() + 120_000_000_000L;
         while (System.nanoTime() < end) {
-            String copy = check(List.of("lvs", "--noheadings", "-o", "copy_percent", VG + "/" + name)).strip();
+            Thread.sleep(500);
+            String copy = check(List.of("lvs", "--noheadings", "-o", "copy_percent", vg + "/" + name)).strip();
             if (copy.startsWith("100")) {
                 return node(name);
             }
-            Thread.sleep(200);
         }
-        throw new IOException("raid1 " + VG + "/" + name + " did not sync within 120 s");
+        throw new IOException("raid1 " + vg + "/" + name + " did not sync within 120 s");
     }
 
-    static void remove(String name) throws IOException, InterruptedException {
-        lvm("lvremove", "-q", "-y", VG + "/" + name);
+    void remove(String name) throws IOException, InterruptedException {
+        lvm("lvremove", "-q", "-y", "-f", vg + "/" + name);
     }
 
     /** Bytes of the volume group allocated to volumes. */
-    static long allocatedBytes() throws IOException, InterruptedException {
+    long allocatedBytes() throws IOException, InterruptedException {
         String[] sizes = check(List.of("vgs", "--noheadings", "--units", "b", "--nosuffix", "-o", "vg_size,vg_free",
-                VG)).strip().split("\\s+");
+                vg)).strip().split("\\s+");
         return Long.parseLong(sizes[0]) - Long.parseLong(sizes[1]);
     }
 
     /** The device node LVM made (without udev only the /dev/mapper nodes are certain). */
-    static Path node(String name) {
-        return Path.of("/dev/mapper", VG.replace("-", "--") + "-" + name.replace("-", "--"));
+    Path node(String name) {
+        return Path.of("/dev/mapper", vg.replace("-", "--") + "-" + name.replace("-", "--"));
     }
 
     static Commands.Result lvm(String... args) throws IOException, InterruptedException {

@@ -26,8 +26,8 @@ import org.w3c.dom.NodeList;
  * comes back as one dynamic test here, passed, failed or skipped as it was in the guest.
  *
  * <p>The guest mounts the host's root read-only over 9p and {@code target/guest/results}
- * writable, gets two sparse scratch disks as virtio drives, chroots into the host root
- * and runs {@code results/guest-run.sh}; see {@code shared/reference/real-lvm-in-a-vm.md}.
+ * writable, gets six sparse scratch disks as virtio drives (a volume group per class),
+ * chroots into the host root and runs {@code results/guest-run.sh}; see {@code shared/reference/real-lvm-in-a-vm.md}.
  * The kernel and initramfs come from {@code .ci/setup.d/plugin-lvm.sh}. The kits' reports
  * are copied to {@code target/tck-report/}.
  *
@@ -66,7 +66,7 @@ class GuestRunnerTest {
         }
         writeScript(results.resolve("guest-run.sh"), classes, stableClasspath(work.resolve("lib")));
         List<Path> disks = new ArrayList<>();
-        for (int i = 1; i <= 2; i++) {
+        for (int i = 1; i <= GuestLvm.DISKS; i++) {
             Path disk = work.resolve("disk" + i + ".img");
             try (var channel = java.nio.channels.FileChannel.open(disk, java.nio.file.StandardOpenOption.CREATE_NEW,
                     java.nio.file.StandardOpenOption.WRITE)) {
@@ -124,8 +124,8 @@ class GuestRunnerTest {
     }
 
     /**
-     * One launcher run for every class, in {@link #PRIORITY} order (their @Order): a JVM takes
-     * half a minute to start under emulation. If the budget runs out, the test feed in
+     * One launcher run for every class, started in {@link #PRIORITY} order (their @Order),
+     * three classes at a time: a JVM takes half a minute to start under emulation. If the budget runs out, the test feed in
      * {@code launcher.log} still says what passed and failed.
      */
     /**
@@ -172,7 +172,14 @@ class GuestRunnerTest {
                 + " -Dquiesce.tck.reportDir=/run/results/tck-report -XX:TieredStopAtLevel=1 -Xshare:auto -Xmx512m"
                 + " -cp '" + classpath + "' org.junit.platform.console.ConsoleLauncher execute"
                 + " --disable-banner --details=testfeed --reports-dir=/run/results/junit"
-                + " '--config=junit.jupiter.testclass.order.default=org.junit.jupiter.api.ClassOrderer$OrderAnnotation'");
+                + " '--config=junit.jupiter.testclass.order.default=org.junit.jupiter.api.ClassOrderer$OrderAnnotation'"
+                // Classes in parallel, tests within a class in order: each class has its own
+                // volume group, and the guest's second CPU is otherwise idle while LVM runs.
+                + " --config=junit.jupiter.execution.parallel.enabled=true"
+                + " --config=junit.jupiter.execution.parallel.mode.default=same_thread"
+                + " --config=junit.jupiter.execution.parallel.mode.classes.default=concurrent"
+                + " --config=junit.jupiter.execution.parallel.config.strategy=fixed"
+                + " --config=junit.jupiter.execution.parallel.config.fixed.parallelism=3");
         for (String c : classes) {
             text.append(" --select-class=").append(c);
         }

@@ -47,18 +47,19 @@ class HostFreezeEndToEndGuestTest {
     @BeforeAll
     void inGuest() throws Exception {
         GuestLvm.assumeInGuest();
-        GuestLvm.ensureVolumeGroup();
+        GuestLvm.END_TO_END.ensureVolumeGroup();
     }
 
     @Test
     void ext4UnderWriteLoadFrozenSplitThawedIsCleanAndEqualsTheStateAtTheFreeze() throws Exception {
         String lv = GuestLvm.uniqueName("e2e");
-        Path node = GuestLvm.createRaid1(lv, "64M");
+        Path node = GuestLvm.END_TO_END.createRaid1(lv, "64M");
         Path mount = Files.createDirectories(Path.of("/run", "qs-" + lv));
         Path snapMount = Files.createDirectories(Path.of("/run", "qs-" + lv + "-snap"));
         Commands.check("mkfs.ext4", "-q", node.toString());
         Commands.check("mount", node.toString(), mount.toString());
-        SnapshotProvider provider = new LvmSnapshotProviderFactory().create(Map.of("technique", "split-mirror"));
+        SnapshotProvider provider = new LvmSnapshotProviderFactory().create(Map.of("technique", "split-mirror",
+                "volume-group", GuestLvm.END_TO_END.vg()));
         Writer writer = new Writer(mount);
         try (BlockDevice origin = FileBlockDevice.open(node, 4096, true)) {
             MountedFilesystem fs = MountedFilesystem.at(mount);
@@ -103,19 +104,19 @@ class HostFreezeEndToEndGuestTest {
             } catch (SnapshotException e) {
                 // Best effort: the volume goes next anyway.
             }
-            GuestLvm.remove(lv);
+            GuestLvm.END_TO_END.remove(lv);
         }
     }
 
     @Test
     void aThickSnapshotOfAFilesystemFrozenByFsfreezeIsRefusedTypedAndLeavesNothing() throws Exception {
         String lv = GuestLvm.uniqueName("frz");
-        Path node = GuestLvm.createLinear(lv, "16M");
+        Path node = GuestLvm.END_TO_END.createLinear(lv, "16M");
         Path mount = Files.createDirectories(Path.of("/run", "qs-" + lv));
         Commands.check("mkfs.ext4", "-q", node.toString());
         Commands.check("mount", node.toString(), mount.toString());
         SnapshotProvider provider = new LvmSnapshotProviderFactory().create(Map.of("technique", "thick",
-                "cow-size", "8m"));
+                "cow-size", "8m", "volume-group", GuestLvm.END_TO_END.vg()));
         try (BlockDevice origin = FileBlockDevice.open(node, 4096, true)) {
             MountedFilesystem fs = MountedFilesystem.at(mount);
             PendingSnapshot pending = provider.prepare(SnapshotRequest.of("frozen-thick", SnapshotSource.ofPath(node, origin)));
@@ -132,7 +133,7 @@ class HostFreezeEndToEndGuestTest {
         } finally {
             Commands.run("fsfreeze", "-u", mount.toString());
             Commands.run("umount", mount.toString());
-            GuestLvm.remove(lv);
+            GuestLvm.END_TO_END.remove(lv);
         }
     }
 

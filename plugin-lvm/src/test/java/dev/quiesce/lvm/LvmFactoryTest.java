@@ -38,6 +38,9 @@ class LvmFactoryTest {
                 technique.getMessage());
         assertThrows(SnapshotException.class, () -> factory.create(Map.of("cow-size", "-L 1g")));
         assertThrows(SnapshotException.class, () -> factory.create(Map.of("command-timeout", "0")));
+        SnapshotException group = assertThrows(SnapshotException.class,
+                () -> factory.create(Map.of("volume-group", "--all")));
+        assertTrue(group.getMessage().contains("volume-group"), group.getMessage());
     }
 
     @Test

@@ -25,17 +25,19 @@ final class LvmProviderSubject implements ProviderSubject {
     private static final String SIZE = "4M";
 
     private final LvmTechnique technique;
+    private final GuestLvm group;
     private final SnapshotProvider provider;
     private final List<String> volumes = new ArrayList<>();
     private final List<BlockDevice> devices = new ArrayList<>();
 
     LvmProviderSubject(LvmTechnique technique) throws Exception {
-        GuestLvm.ensureVolumeGroup();
         this.technique = technique;
+        this.group = GuestLvm.of(technique);
+        group.ensureVolumeGroup();
         // 200%ORIGIN: LVM trims it to the largest store the origin can ever need, so the
         // kit's rewrites never overflow it; invalidate() shrinks one on purpose.
         this.provider = new LvmSnapshotProviderFactory().create(Map.of("technique", technique.configName(),
-                "cow-size", "200%ORIGIN"));
+                "cow-size", "200%ORIGIN", "volume-group", group.vg()));
     }
 
     @Override
@@ -47,9 +49,9 @@ final class LvmProviderSubject implements ProviderSubject {
     public SnapshotSource newSource() throws Exception {
         String name = GuestLvm.uniqueName("src");
         Path node = switch (technique) {
-            case THICK -> GuestLvm.createLinear(name, SIZE);
-            case THIN -> GuestLvm.createThin(name, SIZE);
-            case SPLIT_MIRROR -> GuestLvm.createRaid1(name, SIZE);
+            case THICK -> group.createLinear(name, SIZE);
+            case THIN -> group.createThin(name, SIZE);
+            case SPLIT_MIRROR -> group.createRaid1(name, SIZE);
         };
         volumes.add(name);
         FileBlockDevice device = FileBlockDevice.open(node, 4096, false);
@@ -65,7 +67,7 @@ final class LvmProviderSubject implements ProviderSubject {
         }
         // A plain linear volume: neither thin nor raid1.
         String name = GuestLvm.uniqueName("plain");
-        Path node = GuestLvm.createLinear(name, "4M");
+        Path node = group.createLinear(name, "4M");
         volumes.add(name);
         FileBlockDevice device = FileBlockDevice.open(node, 4096, false);
         devices.add(device);
@@ -74,7 +76,7 @@ final class LvmProviderSubject implements ProviderSubject {
 
     @Override
     public OptionalLong storeBytesUsed() throws Exception {
-        return OptionalLong.of(GuestLvm.allocatedBytes());
+        return OptionalLong.of(group.allocatedBytes());
     }
 
     @Override
@@ -103,24 +105,24 @@ final class LvmProviderSubject implements ProviderSubject {
             d.close();
         }
         List<String> remove = new ArrayList<>(List.of("lvremove", "-q", "-y", "-f"));
-        if (technique == LvmTechnique.SPLIT_MIRROR) {
-            // A split leg goes back by merging, not by removal.
-            for (Snapshot s : provider.list()) {
+        for (Snapshot s : provider.list()) {
+            if (technique == LvmTechnique.SPLIT_MIRROR) {
+                // A split leg goes back by merging, not by removal.
                 provider.delete(s.name());
+            } else {
+                remove.add(((LvmSnapshot) s).volume().qualifiedName());
             }
-        } else {
-            // One LVM run (each costs seconds under emulation): every snapshot, every source.
-            remove.add("@" + LvmSnapshotProvider.MARK);
         }
         for (String v : volumes) {
-            remove.add(GuestLvm.VG + "/" + v);
+            remove.add(group.vg() + "/" + v);
         }
+        // One LVM run for everything left (each costs seconds under emulation).
         if (remove.size() > 4 && !GuestLvm.lvm(remove.toArray(String[]::new)).ok()) {
             for (Snapshot s : provider.list()) {
                 provider.delete(s.name());
             }
             for (String v : volumes) {
-                GuestLvm.remove(v);
+                group.remove(v);
             }
         }
         provider.close();

@@ -124,13 +124,24 @@ final class ControlServer implements AutoCloseable {
         }
     }
 
+    /** Stops accepting connections and removes the socket file; open connections go on. */
+    void stopListening() {
+        closed = true;
+        try {
+            server.close();
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing control socket " + socket, e);
+        }
+    }
+
     /**
      * Stops listening and ends every connection; waits (bounded) for the replies to
      * UNMOUNT requests that caused this close.
      */
     @Override
     public void close() {
-        closed = true;
+        stopListening();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
         while (unmountsInFlight.get() > 0 && System.nanoTime() < deadline) {
             try {
@@ -140,21 +151,13 @@ final class ControlServer implements AutoCloseable {
                 break;
             }
         }
-        try {
-            server.close();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing control socket " + socket, e);
-        }
         for (Connection c : List.copyOf(connections.values())) {
             c.end();
         }
         try {
             acceptor.join(TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
-            Files.deleteIfExists(socket);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "removing control socket " + socket, e);
         }
     }
 

@@ -151,6 +151,7 @@ public final class FuseMount implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             failure = e;
         } finally {
+            control.stopListening();
             failure = cleanup(failure);
             if (failure == null) {
                 unmounted.complete(null);
