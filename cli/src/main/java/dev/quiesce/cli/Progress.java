@@ -10,7 +10,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A progress bar on standard error for a long copy, in MiB with the speed; nothing when
+ * A progress bar on standard error for a long copy, in KiB or MiB with the speed; nothing when
  * the user said {@code --no-progress}.
  */
 final class Progress implements AutoCloseable {

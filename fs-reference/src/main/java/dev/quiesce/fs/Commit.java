@@ -1,5 +1,6 @@
 package dev.quiesce.fs;
 
+import dev.quiesce.fs.BufferFork.Page;
 import dev.quiesce.fs.DiskFormat.InodeRecord;
 import dev.quiesce.fs.DiskFormat.LogRecord;
 import java.io.IOException;
@@ -45,6 +46,8 @@ final class Commit implements Runnable {
     private long committed;
     private boolean stopping;
     private IOException failure;
+    /** What the commit in progress wrote, for its seal (committer thread only). */
+    private CommitSeal.Writes writes;
 
     Commit(Volume v, Allocation alloc, Superblock sb, int superCopy, boolean rolledUp) {
         this.v = v;
@@ -235,10 +238,14 @@ final class Commit implements Runnable {
         List<LogRecord> records = new ArrayList<>();
         Allocation.Recorder rec = (t, a, b) -> records.add(new LogRecord(t, a, b));
         BTree.Frees frees = (block, count) -> alloc.freeAfterCommit(block, count, rec);
+        writes = new CommitSeal.Writes(bs);
         BTree.NodeSink sink = new BTree.NodeSink() {
             @Override public long allocateNode() throws IOException { return alloc.allocate(1, rec)[0]; }
             @Override public void redirected(long oldBlock, long newBlock) { rec.record(DiskFormat.REDIRECT, oldBlock, newBlock); }
-            @Override public void write(long block, byte[] data) throws IOException { v.device.write(block, ByteBuffer.wrap(data)); }
+            @Override public void write(long block, byte[] data) throws IOException {
+                writes.add(block, ByteBuffer.wrap(data));
+                v.device.write(block, ByteBuffer.wrap(data));
+            }
             @Override public long seq() { return seq; }
         };
         BTree itable = new BTree(store, DiskFormat.KIND_ITABLE, sb.itable());
@@ -268,7 +275,7 @@ final class Commit implements Runnable {
                 Extents.cut(tree(t.getKey(), d, itable, old, trees), (t.getValue() + bs - 1) / bs, frees);
             }
         }
-        for (Map.Entry<Long, TreeMap<Long, byte[]>> p : new TreeMap<>(d.pages).entrySet()) {
+        for (Map.Entry<Long, TreeMap<Long, Page>> p : new TreeMap<>(d.pages).entrySet()) {
             if (!d.deleted.contains(p.getKey())) {
                 writePages(tree(p.getKey(), d, itable, old, trees), p.getValue(), rec, frees);
             }
@@ -311,6 +318,9 @@ final class Commit implements Runnable {
         long freeAtRollup = sb.freeAtRollup();
         long previousHead = sb.logHead();
         int logCount = sb.logCount();
+        if (d.cleanRollup || rollup) {
+            writes.unsealable();
+        }
         if (d.cleanRollup) {
             rollupNumber++;
             Rollup.Result r = Rollup.clean(alloc, store, sb.bitmap(), seq);
@@ -327,11 +337,18 @@ final class Commit implements Runnable {
             previousHead = 0;
             logCount = 0;
         }
-        Log.Written log = Log.write(records, previousHead, alloc, store, seq);
-        v.device.flush();
+        Log.Written log = Log.write(records, previousHead, alloc, store, seq, writes);
         Superblock next = sb.committed(seq, itableRoot, orphanRoot, bitmapRoot, log.head(),
                 logCount + log.blocks().size(), rollupNumber, d.nextInode, inodeCount,
                 alloc.free() + alloc.pendingFreeCount(), freeAtRollup, d.cleanRollup || !rollup && sb.cleanRollup());
+        int[] seal = writes.seal(log.blocks(), records);
+        if (seal != null) {
+            // Sealed: the superblock goes out with the rest and one flush commits all of it.
+            next = next.sealed(seal[0], seal[1]);
+        } else {
+            v.device.flush();
+        }
+        writes = null;
         int copy = 1 - superCopy;
         v.device.write(copy, ByteBuffer.wrap(DiskFormat.encodeSuperblock(next)));
         v.device.flush();
@@ -390,35 +407,52 @@ final class Commit implements Runnable {
         return t;
     }
 
-    private void writePages(BTree t, TreeMap<Long, byte[]> pages, Allocation.Recorder rec, BTree.Frees frees)
+    /**
+     * Writes a file's dirty pages: each run of logically consecutive pages gets extents of
+     * physically consecutive blocks, and each stretch of pages that also lie side by side
+     * in one slab goes to the device in one write straight from the slab (no copy).
+     */
+    private void writePages(BTree t, TreeMap<Long, Page> pages, Allocation.Recorder rec, BTree.Frees frees)
             throws IOException {
         int bs = store.blockSize();
-        List<Map.Entry<Long, byte[]>> run = new ArrayList<>();
-        for (Map.Entry<Long, byte[]> e : pages.entrySet()) {
-            if (!run.isEmpty() && (e.getKey() != run.get(run.size() - 1).getKey() + 1 || run.size() == MAX_RUN)) {
-                writeRun(t, run, rec, frees, bs);
-                run.clear();
+        Page[] run = new Page[Math.min(MAX_RUN, pages.size())];
+        long runStart = -1;
+        int n = 0;
+        for (Map.Entry<Long, Page> e : pages.entrySet()) {
+            if (n > 0 && (e.getKey() != runStart + n || n == run.length)) {
+                writeRun(t, runStart, run, n, rec, frees, bs);
+                n = 0;
             }
-            run.add(e);
+            if (n == 0) {
+                runStart = e.getKey();
+            }
+            run[n++] = e.getValue();
         }
-        if (!run.isEmpty()) {
-            writeRun(t, run, rec, frees, bs);
+        if (n > 0) {
+            writeRun(t, runStart, run, n, rec, frees, bs);
         }
     }
 
-    private void writeRun(BTree t, List<Map.Entry<Long, byte[]>> run, Allocation.Recorder rec, BTree.Frees frees,
+    private void writeRun(BTree t, long logical, Page[] run, int n, Allocation.Recorder rec, BTree.Frees frees,
                           int bs) throws IOException {
         int done = 0;
-        while (done < run.size()) {
-            long[] ext = alloc.allocate(run.size() - done, rec);
-            ByteBuffer buf = ByteBuffer.allocate((int) ext[1] * bs);
-            for (int k = 0; k < ext[1]; k++) {
-                buf.put(run.get(done + k).getValue());
+        while (done < n) {
+            long[] ext = alloc.allocate(n - done, rec);
+            int end = done + (int) ext[1];
+            int k = done;
+            while (k < end) {
+                int j = k + 1;
+                while (j < end && run[j - 1].adjoins(run[j], bs)) {
+                    j++;
+                }
+                long at = ext[0] + (k - done);
+                ByteBuffer data = ByteBuffer.wrap(run[k].slab, run[k].offset, (j - k) * bs);
+                writes.add(at, data);
+                v.device.write(at, data);
+                k = j;
             }
-            buf.flip();
-            v.device.write(ext[0], buf);
-            Extents.map(t, run.get(done).getKey(), ext[0], ext[1], frees);
-            done += (int) ext[1];
+            Extents.map(t, logical + done, ext[0], ext[1], frees);
+            done = end;
         }
     }
 

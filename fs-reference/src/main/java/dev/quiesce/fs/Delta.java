@@ -23,7 +23,7 @@ final class Delta {
     final Map<Long, Attrs> inodes = new HashMap<>();
     final Set<Long> deleted = new HashSet<>();
     final Map<Long, Map<String, DirChange>> dirs = new HashMap<>();
-    final Map<Long, TreeMap<Long, byte[]>> pages = new HashMap<>();
+    final Map<Long, TreeMap<Long, BufferFork.Page>> pages = new HashMap<>();
     final Map<Long, Long> truncates = new HashMap<>();
     final Map<Long, Boolean> orphans = new HashMap<>();
     long nextInode;

@@ -28,9 +28,19 @@ import java.util.zip.CRC32C;
  * 72 u64 bitmap root        80 u64 bitmap root seq
  * 88 u64 log head (newest log block, 0 none)          96 u32 log block count
  * 100 u32 flags: bit 0 = the last rollup was clean (left no log, so no UNIFY opens the chain)
+ *               bit 1 = sealed single-flush commit (fields 144 and 148 are set)
  * 104 u64 rollup number     112 u64 next inode number  120 u64 inodes in use
  * 128 u64 free blocks after this commit               136 u64 free blocks in the bitmap file
+ * 144 u32 sealed blocks (flag bit 1 only, else 0)     148 u32 seal CRC32C (flag bit 1 only, else 0)
  * </pre>
+ * A sealed superblock was written in the same flush epoch as the rest of its commit, so
+ * it counts only if the commit's blocks are on the device: the sealed blocks are this
+ * commit's log blocks (from the log head back while their sequence number is the
+ * superblock's) and every block of their BALLOC records, taken once each in ascending
+ * block order; their number must equal field 144 and the CRC32C of their contents, block
+ * after block, field 148. Otherwise the copy is skipped like a torn one and the other
+ * copy (the previous commit, flushed before this one began) is used. See
+ * {@link CommitSeal}.
  *
  * <h2>Tree node</h2>
  * <pre>
@@ -82,6 +92,9 @@ final class DiskFormat {
     static final int KIND_EXTENTS = 3;
     static final int KIND_ORPHANS = 4;
     static final int KIND_BITMAP = 5;
+
+    static final int FLAG_CLEAN_ROLLUP = 1;
+    static final int FLAG_SEALED = 2;
 
     static final int BALLOC = 1;
     static final int BFREE = 2;
@@ -190,9 +203,13 @@ final class DiskFormat {
         b.putLong(40, s.itable().block()).putLong(48, s.itable().seq());
         b.putLong(56, s.orphans().block()).putLong(64, s.orphans().seq());
         b.putLong(72, s.bitmap().block()).putLong(80, s.bitmap().seq());
-        b.putLong(88, s.logHead()).putInt(96, s.logCount()).putInt(100, s.cleanRollup() ? 1 : 0);
+        b.putLong(88, s.logHead()).putInt(96, s.logCount())
+                .putInt(100, (s.cleanRollup() ? FLAG_CLEAN_ROLLUP : 0) | (s.sealedBlocks() > 0 ? FLAG_SEALED : 0));
         b.putLong(104, s.rollup()).putLong(112, s.nextInode()).putLong(120, s.inodeCount());
         b.putLong(128, s.freeBlocks()).putLong(136, s.freeAtRollup());
+        if (s.sealedBlocks() > 0) {
+            b.putInt(144, s.sealedBlocks()).putInt(148, s.sealCrc());
+        }
         seal(b, MAGIC_SUPER, s.volumeId(), s.seq());
         return b.array();
     }
@@ -217,8 +234,9 @@ final class DiskFormat {
         Superblock s = new Superblock(b.getLong(8), b.getLong(16), blockSize, blockCount,
                 new TreeRef(b.getLong(40), b.getLong(48)), new TreeRef(b.getLong(56), b.getLong(64)),
                 new TreeRef(b.getLong(72), b.getLong(80)), b.getLong(88), b.getInt(96), b.getLong(104),
-                b.getLong(112), b.getLong(120), b.getLong(128), b.getLong(136), (b.getInt(100) & 1) != 0);
-        if ((b.getInt(100) & ~1) != 0) {
+                b.getLong(112), b.getLong(120), b.getLong(128), b.getLong(136), (b.getInt(100) & FLAG_CLEAN_ROLLUP) != 0,
+                (b.getInt(100) & FLAG_SEALED) != 0 ? b.getInt(144) : 0, (b.getInt(100) & FLAG_SEALED) != 0 ? b.getInt(148) : 0);
+        if ((b.getInt(100) & ~(FLAG_CLEAN_ROLLUP | FLAG_SEALED)) != 0) {
             throw new CorruptFilesystemException(dev, block, "superblock: unknown flags 0x"
                     + Integer.toHexString(b.getInt(100)));
         }
@@ -229,7 +247,8 @@ final class DiskFormat {
             }
         }
         if (s.bitmap().isEmpty() || s.logCount() < 0 || (s.logCount() == 0) != (s.logHead() == 0)
-                || s.freeBlocks() < 0 || s.freeBlocks() > blockCount || s.nextInode() < 2) {
+                || s.freeBlocks() < 0 || s.freeBlocks() > blockCount || s.nextInode() < 2
+                || ((b.getInt(100) & FLAG_SEALED) != 0 && (s.sealedBlocks() < 1 || s.logCount() == 0))) {
             throw new CorruptFilesystemException(dev, block, "superblock: inconsistent fields " + s);
         }
         return s;

@@ -20,10 +20,12 @@ final class FileData {
     private final Volume v;
     private final int bs;
     private final Map<Long, TreeMap<Long, Page>> cache = new HashMap<>();
+    private final BufferFork.Slabs slabs;
 
     FileData(Volume v) {
         this.v = v;
         this.bs = v.blockSize;
+        this.slabs = new BufferFork.Slabs(bs);
     }
 
     boolean hasPages(long inode) {
@@ -45,20 +47,25 @@ final class FileData {
             long index = at / bs;
             int off = (int) (at % bs);
             int n = Math.min(bs - off, total - done);
-            byte[] page = cachedPage(i.number, index);
-            if (page == null && index < holeStart(i)) {
-                if (!recLoaded) {
-                    rec = v.published.inode(v.store, i.number);
-                    recLoaded = true;
-                }
-                page = committedBlock(rec, index);
-            }
-            if (page == null) {
-                for (int k = 0; k < n; k++) {
-                    dst.put((byte) 0);
-                }
+            Page cached = cachedPage(i.number, index);
+            if (cached != null) {
+                dst.put(cached.slab, cached.offset + off, n);
             } else {
-                dst.put(page, off, n);
+                byte[] page = null;
+                if (index < holeStart(i)) {
+                    if (!recLoaded) {
+                        rec = v.published.inode(v.store, i.number);
+                        recLoaded = true;
+                    }
+                    page = committedBlock(rec, index);
+                }
+                if (page == null) {
+                    for (int k = 0; k < n; k++) {
+                        dst.put((byte) 0);
+                    }
+                } else {
+                    dst.put(page, off, n);
+                }
             }
             done += n;
         }
@@ -69,10 +76,9 @@ final class FileData {
         return i.holeFrom == Long.MAX_VALUE ? Long.MAX_VALUE : (i.holeFrom + bs - 1) / bs;
     }
 
-    private byte[] cachedPage(long inode, long index) {
+    private Page cachedPage(long inode, long index) {
         TreeMap<Long, Page> pages = cache.get(inode);
-        Page p = pages == null ? null : pages.get(index);
-        return p == null ? null : p.data;
+        return pages == null ? null : pages.get(index);
     }
 
     private byte[] committedBlock(DiskFormat.InodeRecord rec, long index) throws IOException {
@@ -95,35 +101,41 @@ final class FileData {
     }
 
     /** The page of {@code index} made writable in {@code d}, with its current contents. */
-    private byte[] writablePage(Delta d, Inode i, long index, boolean whole) throws IOException {
-        TreeMap<Long, Page> pages = cache.computeIfAbsent(i.number, x -> new TreeMap<>());
+    private Page writablePage(Delta d, Inode i, TreeMap<Long, Page> pages, TreeMap<Long, Page> dirty, long index,
+                              boolean whole) throws IOException {
         Page p = pages.get(index);
         if (p != null) {
-            return BufferFork.writable(p, d, i.number, index);
+            return BufferFork.writable(p, d, slabs, pages, i.number, index, bs);
         }
-        byte[] data = new byte[bs];
+        p = slabs.allocate(d.number);
         if (!whole && index < holeStart(i) && index * bs < i.attrs.size()) {
             byte[] old = committedBlock(v.published.inode(v.store, i.number), index);
             if (old != null) {
-                data = old;
+                System.arraycopy(old, 0, p.slab, p.offset, bs);
             }
         }
-        pages.put(index, new Page(data, d.number));
-        d.pages.computeIfAbsent(i.number, x -> new TreeMap<>()).put(index, data);
+        pages.put(index, p);
+        dirty.put(index, p);
         d.dirtyBytes += bs;
-        return data;
+        return p;
+    }
+
+    private TreeMap<Long, Page> pagesOf(long inode) {
+        return cache.computeIfAbsent(inode, x -> new TreeMap<>());
     }
 
     /** Writes all of {@code src} at {@code pos} (one chunk: the caller bounds its size). */
     void write(Delta d, Inode i, long pos, ByteBuffer src) throws IOException {
         long end = pos + src.remaining();
+        TreeMap<Long, Page> pages = pagesOf(i.number);
+        TreeMap<Long, Page> dirty = d.pages.computeIfAbsent(i.number, x -> new TreeMap<>());
         while (src.hasRemaining()) {
             long at = end - src.remaining();
             long index = at / bs;
             int off = (int) (at % bs);
             int n = Math.min(bs - off, src.remaining());
-            byte[] page = writablePage(d, i, index, off == 0 && n == bs);
-            src.get(page, off, n);
+            Page page = writablePage(d, i, pages, dirty, index, off == 0 && n == bs);
+            src.get(page.slab, page.offset + off, n);
         }
         long size = Math.max(i.attrs.size(), end);
         v.namespace.setAttrs(d, i, i.attrs.withSize(size, v.now()));
@@ -137,13 +149,14 @@ final class FileData {
             if (pages != null) {
                 pages.tailMap(keep, true).clear();
             }
-            TreeMap<Long, byte[]> dirty = d.pages.get(i.number);
+            TreeMap<Long, Page> dirty = d.pages.get(i.number);
             if (dirty != null) {
                 dirty.tailMap(keep, true).clear();
             }
             if (size % bs != 0) {
-                byte[] tail = writablePage(d, i, size / bs, false);
-                java.util.Arrays.fill(tail, (int) (size % bs), bs, (byte) 0);
+                Page tail = writablePage(d, i, pagesOf(i.number),
+                        d.pages.computeIfAbsent(i.number, x -> new TreeMap<>()), size / bs, false);
+                java.util.Arrays.fill(tail.slab, tail.offset + (int) (size % bs), tail.offset + bs, (byte) 0);
             }
             d.truncates.merge(i.number, size, Math::min);
             i.holeFrom = Math.min(i.holeFrom, size);

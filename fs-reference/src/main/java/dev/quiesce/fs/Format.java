@@ -54,41 +54,50 @@ final class Format {
 
     /**
      * The valid superblock with the higher commit number. A torn or stale copy is
-     * skipped (that is what the second copy is for); both bad is corruption.
+     * skipped (that is what the second copy is for), and so is a sealed copy whose
+     * commit's blocks did not all reach the device ({@link CommitSeal#verify}); both bad
+     * is corruption.
      */
     static Chosen readSuperblock(BlockDevice device) throws IOException {
         if (device.blockCount() < Dusk.MIN_BLOCKS) {
             throw new CorruptFilesystemException(device.name(), 0, "device of " + device.blockCount()
                     + " blocks is too small to hold a Dusk volume");
         }
-        Superblock best = null;
-        int copy = -1;
+        Superblock[] copies = new Superblock[2];
         CorruptFilesystemException first = null;
         for (int c = 0; c < 2; c++) {
             ByteBuffer b = ByteBuffer.allocate(device.blockSize());
             device.read(c, b);
             try {
-                Superblock s = DiskFormat.decodeSuperblock(device.name(), c, b.array(), device.blockCount());
-                if (best == null || s.seq() > best.seq()) {
-                    if (best != null && best.volumeId() != s.volumeId()) {
-                        throw new CorruptFilesystemException(device.name(), c, "the two superblocks belong to"
-                                + " different volumes");
-                    }
-                    best = s;
-                    copy = c;
-                }
+                copies[c] = DiskFormat.decodeSuperblock(device.name(), c, b.array(), device.blockCount());
             } catch (CorruptFilesystemException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
+                first = note(first, e);
             }
         }
-        if (best == null) {
-            throw new CorruptFilesystemException(device.name(), 0, "no valid superblock in blocks 0 and 1"
-                    + " (not a Dusk volume, or both copies damaged)", first);
+        if (copies[0] != null && copies[1] != null && copies[0].volumeId() != copies[1].volumeId()) {
+            throw new CorruptFilesystemException(device.name(), 1, "the two superblocks belong to different volumes");
         }
-        return new Chosen(best, copy);
+        int newer = copies[1] != null && (copies[0] == null || copies[1].seq() > copies[0].seq()) ? 1 : 0;
+        for (int c : new int[] {newer, 1 - newer}) {
+            if (copies[c] == null) {
+                continue;
+            }
+            try {
+                CommitSeal.verify(device, copies[c], c);
+                return new Chosen(copies[c], c);
+            } catch (CorruptFilesystemException e) {
+                first = note(first, e);
+            }
+        }
+        throw new CorruptFilesystemException(device.name(), 0, "no valid superblock in blocks 0 and 1"
+                + " (not a Dusk volume, or both copies damaged)", first);
+    }
+
+    private static CorruptFilesystemException note(CorruptFilesystemException first, CorruptFilesystemException e) {
+        if (first == null) {
+            return e;
+        }
+        first.addSuppressed(e);
+        return first;
     }
 }

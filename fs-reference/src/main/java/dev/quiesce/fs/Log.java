@@ -22,8 +22,8 @@ final class Log {
     record Written(long head, List<Long> blocks) {
     }
 
-    static Written write(List<LogRecord> records, long previousHead, Allocation alloc, NodeStore store, long seq)
-            throws IOException {
+    static Written write(List<LogRecord> records, long previousHead, Allocation alloc, NodeStore store, long seq,
+                         CommitSeal.Writes writes) throws IOException {
         List<Long> blocks = new ArrayList<>();
         long prev = previousHead;
         int from = 0;
@@ -32,6 +32,7 @@ final class Log {
             long block = alloc.allocate(1, null)[0];
             byte[] data = DiskFormat.encodeLog(records.subList(from, from + n), prev, store.volumeId(), seq,
                     store.blockSize());
+            writes.add(block, ByteBuffer.wrap(data));
             store.device().write(block, ByteBuffer.wrap(data));
             blocks.add(block);
             prev = block;

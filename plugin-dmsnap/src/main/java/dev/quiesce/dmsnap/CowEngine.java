@@ -35,8 +35,11 @@ import java.util.function.LongConsumer;
  * direct buffers too: consecutive data chunks in one arena written by one call.
  *
  * <h2>Threading</h2>
- * One read-write lock: origin writes, commits, cuts and deletes take the write lock;
- * origin and snapshot reads take the read lock.
+ * One read-write lock: origin writes that may need a copy, commits, cuts and deletes take
+ * the write lock; origin and snapshot reads take the read lock. A write whose chunks
+ * {@link DirectChunks} marks direct (copied already in this interval, or needed by no
+ * live snapshot) goes straight to the origin without the lock; see that class for why
+ * this is safe and how a cut waits for such writes.
  */
 final class CowEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(CowEngine.class.getName());
@@ -82,6 +85,7 @@ final class CowEngine implements AutoCloseable {
     private long catalogGeneration;
     private boolean catalogDirty;
     private BlockDevice origin;
+    private final DirectChunks direct;
     private boolean mergeActive;
     private boolean closed;
     /** Test hook: an injected bug that writes held origin chunks before the commit, which the crash tests must catch. */
@@ -101,6 +105,7 @@ final class CowEngine implements AutoCloseable {
         this.pendingLimit = Math.max(1, Math.min(256, PENDING_BYTES / geometry.chunkBytes()));
         this.chunkShift = Integer.numberOfTrailingZeros(geometry.chunkBytes());
         this.mergeActive = intervals.stream().anyMatch(i -> i.snapshot.merging);
+        this.direct = new DirectChunks((geometry.originBytes() + geometry.chunkBytes() - 1) >>> chunkShift);
     }
 
     // ---------------------------------------------------------------- origin
@@ -146,6 +151,19 @@ final class CowEngine implements AutoCloseable {
     }
 
     void originWrite(long block, ByteBuffer src) throws IOException {
+        if (src.hasRemaining()) {
+            long offset = block * geometry.originBlockSize();
+            int stripe = direct.enter();
+            try {
+                if (direct.allDirect((int) (offset >>> chunkShift),
+                        (int) ((offset + src.remaining() - 1) >>> chunkShift))) {
+                    origin.write(block, src);
+                    return;
+                }
+            } finally {
+                direct.leave(stripe);
+            }
+        }
         lock.writeLock().lock();
         try {
             checkOpen();
@@ -182,6 +200,9 @@ final class CowEngine implements AutoCloseable {
     }
 
     private void writeChunk(int c, int within, ByteBuffer data) throws IOException {
+        if (!mergeActive && !direct.pageCurrent(c)) {
+            direct.refresh(c, this::fillDirect);
+        }
         ByteBuffer held = pending.isEmpty() ? null : pending.get(c);
         if (!intervals.isEmpty() && copyNeeded(c)) {
             long n = allocator.allocate();
@@ -216,6 +237,55 @@ final class CowEngine implements AutoCloseable {
             overlay(held, within, data);
         } else {
             origin.write(((long) c * geometry.chunkBytes() + within) / geometry.originBlockSize(), data);
+            if (!mergeActive) {
+                direct.mark(c);
+            }
+        }
+    }
+
+    /**
+     * Sets the bits of the chunks in {@code [first, first + 4096)} that no live snapshot
+     * used at its cut (so no copy can be needed) and that hold no write; a chunk copied in
+     * this interval is marked by the write or commit that meets it.
+     */
+    private void fillDirect(int first, long[] page) {
+        int cb = geometry.chunkBytes();
+        long end = Math.min(geometry.originBytes(), ((long) first + DirectChunks.PAGE_CHUNKS) * cb);
+        long from = (long) first * cb;
+        if (from >= end) {
+            return;
+        }
+        int count = (int) ((end - from + cb - 1) / cb);
+        for (Interval it : intervals) {
+            if (it.snapshot.valid() && it.snapshot.usage == null) {
+                return;
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            page[1 + (i >>> 6)] |= 1L << i;
+        }
+        for (Interval it : intervals) {
+            SnapshotRecord s = it.snapshot;
+            if (!s.valid()) {
+                continue;
+            }
+            long ubs = s.usage.blockSize();
+            long b = s.usage.nextInUse(from / ubs);
+            while (b >= 0 && b * ubs < end) {
+                long lo = Math.max(first, b * ubs / cb);
+                long hi = Math.min(first + count - 1L, ((b + 1) * ubs - 1) / cb);
+                for (long c = lo; c <= hi; c++) {
+                    int i = (int) (c - first);
+                    page[1 + (i >>> 6)] &= ~(1L << i);
+                }
+                b = s.usage.nextInUse((hi + 1) * cb / ubs);
+            }
+        }
+        for (int c : pending.keySet()) {
+            if (c >= first && c < first + count) {
+                int i = c - first;
+                page[1 + (i >>> 6)] &= ~(1L << i);
+            }
         }
     }
 
@@ -318,6 +388,13 @@ final class CowEngine implements AutoCloseable {
                 recycle(b);
             }
             pending.clear();
+            if (!mergeActive && !closed) {
+                for (int c : chunks) {
+                    if (direct.pageCurrent(c) && !copyNeeded(c)) {
+                        direct.mark(c);
+                    }
+                }
+            }
         }
     }
 
@@ -431,6 +508,7 @@ final class CowEngine implements AutoCloseable {
         lock.writeLock().lock();
         try {
             checkOpen();
+            direct.invalidate();
             s.epoch = nextEpoch++;
             s.createdAt = Instant.now();
             intervals.add(new Interval(s, ExceptionTable.empty()));
@@ -467,6 +545,7 @@ final class CowEngine implements AutoCloseable {
             if (s.deleted) {
                 return;
             }
+            direct.invalidate();
             int i = indexOf(s);
             List<Long> freed = new ArrayList<>();
             if (i >= 0) {
@@ -542,6 +621,7 @@ final class CowEngine implements AutoCloseable {
     void setMerging(SnapshotRecord s) throws IOException {
         s.merging = true;
         mergeActive = true;
+        direct.invalidate();
         catalogDirty = true;
         commitLocked();
     }
@@ -686,6 +766,7 @@ final class CowEngine implements AutoCloseable {
             if (closed) {
                 return;
             }
+            direct.invalidate();
             if (origin != null) {
                 commitLocked();
                 origin.flush();

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -32,6 +33,10 @@ class ConcurrencyTest {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicReference<Throwable> failure = new AtomicReference<>();
             List<Thread> threads = new ArrayList<>();
+            // What a freeze does for the cut: every write runs under the shared side, the cut
+            // takes the exclusive side, so the source is quiet while the image is taken and cut.
+            // (Not the engine's lock: writes to chunks no snapshot needs do not take it.)
+            ReentrantReadWriteLock freeze = new ReentrantReadWriteLock();
             for (int w = 0; w < 3; w++) {
                 int seed = w;
                 threads.add(new Thread(() -> {
@@ -41,9 +46,14 @@ class ConcurrencyTest {
                         for (int i = 0; i < ITERATIONS && !stop.get(); i++) {
                             r.nextBytes(data);
                             int block = r.nextInt(BLOCKS - 3);
-                            f.origin.write(block, ByteBuffer.wrap(data, 0, Fixture.BLOCK * (1 + r.nextInt(3))));
-                            if (i % 97 == 0) {
-                                f.origin.flush();
+                            freeze.readLock().lock();
+                            try {
+                                f.origin.write(block, ByteBuffer.wrap(data, 0, Fixture.BLOCK * (1 + r.nextInt(3))));
+                                if (i % 97 == 0) {
+                                    f.origin.flush();
+                                }
+                            } finally {
+                                freeze.readLock().unlock();
                             }
                         }
                     } catch (Throwable t) {
@@ -74,16 +84,14 @@ class ConcurrencyTest {
             threads.forEach(Thread::start);
             for (int s = 0; s < 4 && failure.get() == null; s++) {
                 Thread.sleep(30);
-                // A cut needs a quiet source: hold the engine's write lock as a freeze would stall writers.
-                CowEngine engine = f.provider.engineOf(f.origin);
-                engine.lock.writeLock().lock();
+                freeze.writeLock().lock();
                 byte[] image;
                 Snapshot snap;
                 try {
                     image = f.originBytes();
                     snap = f.snap("c" + s);
                 } finally {
-                    engine.lock.writeLock().unlock();
+                    freeze.writeLock().unlock();
                 }
                 synchronized (snaps) {
                     snaps.add(snap);
