@@ -22,8 +22,19 @@ class LvmFactoryTest {
 
     @Test
     void isFoundByServiceLoaderAsLvm() {
-        List<String> names = ServiceLoader.load(SnapshotProviderFactory.class).stream()
-                .map(p -> p.get().name()).toList();
+        List<String> names = new java.util.ArrayList<>();
+        java.util.Iterator<SnapshotProviderFactory> it = ServiceLoader.load(SnapshotProviderFactory.class).iterator();
+        for (int i = 0; i < 100; i++) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                names.add(it.next().name());
+            } catch (java.util.ServiceConfigurationError e) {
+                // Another module's provider on the test class path; this test is about ours.
+                names.add("(unloadable: " + e.getMessage() + ")");
+            }
+        }
         assertTrue(names.contains("lvm"), names.toString());
     }
 

@@ -255,9 +255,13 @@ public final class FuseMount implements AutoCloseable {
         control.releaseHolds();
         try {
             Mounts.unmount(dir, true);
-            awaitCleanup();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "unmounting " + dir + " at shutdown", e);
+        }
+        try {
+            awaitCleanup(); // the commit happens on the loop thread once the kernel let go
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "committing " + fs.name() + " at shutdown", e);
         }
     }
 

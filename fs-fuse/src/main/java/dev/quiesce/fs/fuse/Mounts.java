@@ -98,8 +98,11 @@ final class Mounts {
         if (first == null) {
             return;
         }
+        if (at(dir).isEmpty()) {
+            return; // someone else (jnr-fuse's own shutdown hook, a user) unmounted it first
+        }
         String second = run(lazy ? List.of("umount", "-l", d) : List.of("umount", d));
-        if (second != null) {
+        if (second != null && at(dir).isPresent()) {
             throw new MountException(d, "cannot unmount: " + first + "; " + second);
         }
     }
