@@ -43,7 +43,12 @@ final class BufferFork {
 
     /** Hands out zeroed block-sized slices of large slabs, in order. Guarded by the volume lock. */
     static final class Slabs {
-        private static final int SLAB_BYTES = 1 << 20;
+        /**
+         * Just under 4 MiB: large enough that G1 (regions of 1-4 MiB on heaps up to 8 GiB)
+         * allocates a slab as one humongous object that young collections never copy, and
+         * one block short of a 4 MiB region so that the array header still fits it.
+         */
+        private static final int SLAB_BYTES = 4 << 20;
         private final int blockSize;
         private final int slabBytes;
         private byte[] slab;
@@ -51,7 +56,7 @@ final class BufferFork {
 
         Slabs(int blockSize) {
             this.blockSize = blockSize;
-            this.slabBytes = Math.max(blockSize, SLAB_BYTES / blockSize * blockSize);
+            this.slabBytes = Math.max(blockSize, SLAB_BYTES / blockSize * blockSize - blockSize);
             this.next = slabBytes;
         }
 

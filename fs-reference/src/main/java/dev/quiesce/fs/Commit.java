@@ -24,6 +24,10 @@ import java.util.TreeSet;
  * to a new block, roll up if due ({@link Rollup}), write the log ({@link Log}); flush the
  * device; write the superblock into the copy not holding the last commit and flush again
  * (the commit point); apply N's delayed frees; publish the new roots to the front end.
+ * A small commit without a rollup (an fsync) skips the first flush: its superblock is
+ * sealed with a checksum over the commit's blocks, so mount can tell whether they all
+ * made it ({@link CommitSeal}). Data pages go to the device straight from their slabs,
+ * one write per stretch of pages that are adjacent both on disk and in memory.
  * A freeze asks for a clean rollup instead ({@link Rollup#clean}): the same commit, but
  * the bitmap is written as it stands after it and no log is left.
  *

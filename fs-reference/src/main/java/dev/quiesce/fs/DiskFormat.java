@@ -9,7 +9,9 @@ import java.util.zip.CRC32C;
 /**
  * The Dusk on-disk format: every bit of packing and every validity check of a block read
  * from the device lives here. All integers are big-endian. FORMAT.md beside this class
- * says the same, field by field.
+ * says the same, field by field. Block numbers count volume blocks; a volume formatted
+ * with a block larger than its device's sees the device through
+ * {@link GroupedBlockDevice} (volume block b = device blocks b*k .. b*k+k-1).
  *
  * <h2>Common header (every block except data blocks)</h2>
  * <pre>

@@ -28,7 +28,7 @@ import java.util.Optional;
  * <h2>Use</h2>
  * <pre>{@code
  * BlockDevice dev = new MemoryBlockDevice("vol", 4096, 65536);
- * Dusk.format(dev);
+ * Dusk.format(dev);                                           // or format(dev, FormatOptions.standard())
  * try (Dusk fs = Dusk.mount(dev, DuskOptions.defaults())) {
  *     fs.mkdir("/docs");
  *     fs.writeFile("/docs/a.txt", "hello".getBytes());      // create or replace, then close
@@ -52,7 +52,8 @@ import java.util.Optional;
  * end fills the next: it chooses physical blocks then (delayed allocation), writes every
  * changed block to a new place (redirect-on-write; only the two alternating superblocks
  * are written in place), logs allocations, frees, redirects and orphans as compact
- * records ({@link Log}), flushes, and writes the superblock as the commit point. The
+ * records ({@link Log}), flushes, and writes the superblock as the commit point (a small
+ * commit is sealed instead and needs only the one flush after it: {@link CommitSeal}). The
  * bitmap is a file changed only in cache and written at {@link Rollup}; {@link Replay}
  * rebuilds it at mount from the last rollup and the log, checking every record. Freed
  * blocks are reused only after the freeing commit ({@link Allocation}). Pages the
@@ -98,9 +99,32 @@ public final class Dusk implements Freezable, AutoCloseable {
 
     // ---- format, mount, unmount ----
 
-    /** Formats the whole device: an empty root directory and nothing else. */
+    /** Formats the whole device with the device's block size: an empty root directory and nothing else. */
     public static void format(BlockDevice device) throws IOException {
-        Format.write(device, device.blockCount(), new SecureRandom().nextLong() | 1);
+        format(device, FormatOptions.defaults());
+    }
+
+    /**
+     * Formats the whole device with {@code options}: an empty root directory and nothing
+     * else.
+     *
+     * @throws IllegalArgumentException if the block size is not a multiple of the
+     *         device's, or leaves fewer than 64 blocks; nothing is written then
+     */
+    public static void format(BlockDevice device, FormatOptions options) throws IOException {
+        java.util.Objects.requireNonNull(options, "options");
+        int bs = options.blockSize() == 0 ? device.blockSize() : options.blockSize();
+        if (bs < FormatOptions.MIN_BLOCK_SIZE || bs > FormatOptions.MAX_BLOCK_SIZE || Integer.bitCount(bs) != 1) {
+            throw new IllegalArgumentException(device.name() + ": the device's block size " + bs
+                    + " is not one Dusk supports; choose a block size from " + FormatOptions.MIN_BLOCK_SIZE + " to "
+                    + FormatOptions.MAX_BLOCK_SIZE + " bytes that is a multiple of it");
+        }
+        if (bs % device.blockSize() != 0) {
+            throw new IllegalArgumentException(device.name() + ": block size " + bs + " is not a multiple of the"
+                    + " device's block size " + device.blockSize());
+        }
+        BlockDevice view = GroupedBlockDevice.of(device, bs);
+        Format.write(view, view.blockCount(), new SecureRandom().nextLong() | 1);
     }
 
     /**
@@ -112,7 +136,8 @@ public final class Dusk implements Freezable, AutoCloseable {
      */
     public static Dusk mount(BlockDevice device, DuskOptions options) throws IOException {
         boolean readOnly = options.readOnly() || device.isReadOnly();
-        BlockDevice dev = readOnly ? device.readOnlyView() : device;
+        BlockDevice grouped = GroupedBlockDevice.forVolume(device);
+        BlockDevice dev = readOnly ? grouped.readOnlyView() : grouped;
         Format.Chosen chosen = Format.readSuperblock(dev);
         Superblock sb = chosen.superblock();
         NodeStore store = new NodeStore(dev, sb.volumeId(), sb.blockCount(), options.nodeCacheLimit());

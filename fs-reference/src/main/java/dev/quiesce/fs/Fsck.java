@@ -34,11 +34,12 @@ final class Fsck {
     }
 
     static FsckReport check(BlockDevice device) {
-        BlockDevice ro = device.readOnlyView();
+        BlockDevice ro;
         Superblock sb;
         NodeStore store;
         Replay.Result replay;
         try {
+            ro = GroupedBlockDevice.forVolume(device).readOnlyView();
             sb = Format.readSuperblock(ro).superblock();
             store = new NodeStore(ro, sb.volumeId(), sb.blockCount(), 4096);
             replay = Replay.run(store, sb);

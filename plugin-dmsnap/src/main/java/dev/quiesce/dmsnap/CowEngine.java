@@ -73,6 +73,9 @@ final class CowEngine implements AutoCloseable {
      */
     private final java.util.ArrayDeque<ByteBuffer> buffers = new java.util.ArrayDeque<>();
     private ByteBuffer runBuffer;
+    private boolean slabCarved;
+    /** The slot-table chunk being rewritten at a commit; direct, reused. */
+    private ByteBuffer slotBuffer;
     /**
      * Copies to consecutive data chunks (the usual case: the allocator hands them out in
      * order) are read straight into this buffer and written from it in one call.
@@ -80,7 +83,7 @@ final class CowEngine implements AutoCloseable {
     private ByteBuffer arena;
     private long arenaStart;
     private int arenaCount;
-    private final TreeMap<Long, Long> dirtySlots = new TreeMap<>();
+    private final DirtySlots dirtySlots = new DirtySlots();
     private int nextEpoch;
     private long catalogGeneration;
     private boolean catalogDirty;
@@ -243,50 +246,8 @@ final class CowEngine implements AutoCloseable {
         }
     }
 
-    /**
-     * Sets the bits of the chunks in {@code [first, first + 4096)} that no live snapshot
-     * used at its cut (so no copy can be needed) and that hold no write; a chunk copied in
-     * this interval is marked by the write or commit that meets it.
-     */
     private void fillDirect(int first, long[] page) {
-        int cb = geometry.chunkBytes();
-        long end = Math.min(geometry.originBytes(), ((long) first + DirectChunks.PAGE_CHUNKS) * cb);
-        long from = (long) first * cb;
-        if (from >= end) {
-            return;
-        }
-        int count = (int) ((end - from + cb - 1) / cb);
-        for (Interval it : intervals) {
-            if (it.snapshot.valid() && it.snapshot.usage == null) {
-                return;
-            }
-        }
-        for (int i = 0; i < count; i++) {
-            page[1 + (i >>> 6)] |= 1L << i;
-        }
-        for (Interval it : intervals) {
-            SnapshotRecord s = it.snapshot;
-            if (!s.valid()) {
-                continue;
-            }
-            long ubs = s.usage.blockSize();
-            long b = s.usage.nextInUse(from / ubs);
-            while (b >= 0 && b * ubs < end) {
-                long lo = Math.max(first, b * ubs / cb);
-                long hi = Math.min(first + count - 1L, ((b + 1) * ubs - 1) / cb);
-                for (long c = lo; c <= hi; c++) {
-                    int i = (int) (c - first);
-                    page[1 + (i >>> 6)] &= ~(1L << i);
-                }
-                b = s.usage.nextInUse((hi + 1) * cb / ubs);
-            }
-        }
-        for (int c : pending.keySet()) {
-            if (c >= first && c < first + count) {
-                int i = c - first;
-                page[1 + (i >>> 6)] &= ~(1L << i);
-            }
-        }
+        DirectChunks.fill(geometry, intervals, pending.keySet(), first, page);
     }
 
     /**
@@ -427,25 +388,26 @@ final class CowEngine implements AutoCloseable {
 
     private void writeSlots() throws IOException {
         int perChunk = geometry.slotsPerChunk();
-        ByteBuffer chunk = ByteBuffer.allocate(geometry.chunkBytes());
-        long current = -1;
-        for (Map.Entry<Long, Long> e : dirtySlots.entrySet()) {
-            long slotChunk = e.getKey() / perChunk;
-            if (slotChunk != current) {
-                if (current >= 0) {
-                    writeStoreChunk(geometry.firstSlotChunk() + current, chunk.clear());
+        if (slotBuffer == null) {
+            slotBuffer = ByteBuffer.allocateDirect(geometry.chunkBytes());
+        }
+        ByteBuffer chunk = slotBuffer;
+        long[] current = {-1};
+        dirtySlots.drain((dataChunk, word) -> {
+            long slotChunk = dataChunk / perChunk;
+            if (slotChunk != current[0]) {
+                if (current[0] >= 0) {
+                    writeStoreChunk(geometry.firstSlotChunk() + current[0], chunk.clear());
                 }
-                current = slotChunk;
-                readStoreChunk(geometry.firstSlotChunk() + current, chunk.clear());
+                current[0] = slotChunk;
+                readStoreChunk(geometry.firstSlotChunk() + slotChunk, chunk.clear());
             }
-            long word = e.getValue();
-            StoreCodec.putSlot(chunk, (int) (e.getKey() % perChunk), StoreCodec.originOf(word),
+            StoreCodec.putSlot(chunk, (int) (dataChunk % perChunk), StoreCodec.originOf(word),
                     (int) StoreCodec.dataChunkOf(word));
+        });
+        if (current[0] >= 0) {
+            writeStoreChunk(geometry.firstSlotChunk() + current[0], chunk.clear());
         }
-        if (current >= 0) {
-            writeStoreChunk(geometry.firstSlotChunk() + current, chunk.clear());
-        }
-        dirtySlots.clear();
     }
 
     private void writeCatalog() throws IOException {
@@ -705,6 +667,16 @@ final class CowEngine implements AutoCloseable {
 
     private ByteBuffer buffer() {
         ByteBuffer b = buffers.poll();
+        if (b == null && !slabCarved) {
+            // One allocation for a commit's worth of chunk buffers instead of one each.
+            slabCarved = true;
+            int cb = geometry.chunkBytes();
+            ByteBuffer slab = ByteBuffer.allocateDirect(pendingLimit * cb);
+            for (int k = 1; k < pendingLimit; k++) {
+                buffers.push(slab.slice(k * cb, cb));
+            }
+            b = slab.slice(0, cb);
+        }
         return b != null ? b.clear() : ByteBuffer.allocateDirect(geometry.chunkBytes());
     }
 

@@ -128,6 +128,53 @@ final class DirectChunks {
         WORDS.setRelease(page, i, page[i] | (1L << c));
     }
 
+    /**
+     * Sets the bits of the chunks in {@code [first, first + 4096)} that no live snapshot
+     * used at its cut (so no copy can be needed) and that hold no write; a chunk copied in
+     * this interval is marked by the write or commit that meets it.
+     */
+    static void fill(StoreGeometry geometry, java.util.List<CowEngine.Interval> intervals,
+                     java.util.Set<Integer> held, int first, long[] page) {
+        int cb = geometry.chunkBytes();
+        long end = Math.min(geometry.originBytes(), ((long) first + PAGE_CHUNKS) * cb);
+        long from = (long) first * cb;
+        if (from >= end) {
+            return;
+        }
+        int count = (int) ((end - from + cb - 1) / cb);
+        for (CowEngine.Interval it : intervals) {
+            if (it.snapshot.valid() && it.snapshot.usage == null) {
+                return;
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            page[1 + (i >>> 6)] |= 1L << i;
+        }
+        for (CowEngine.Interval it : intervals) {
+            SnapshotRecord s = it.snapshot;
+            if (!s.valid()) {
+                continue;
+            }
+            long ubs = s.usage.blockSize();
+            long b = s.usage.nextInUse(from / ubs);
+            while (b >= 0 && b * ubs < end) {
+                long lo = Math.max(first, b * ubs / cb);
+                long hi = Math.min(first + count - 1L, ((b + 1) * ubs - 1) / cb);
+                for (long c = lo; c <= hi; c++) {
+                    int i = (int) (c - first);
+                    page[1 + (i >>> 6)] &= ~(1L << i);
+                }
+                b = s.usage.nextInUse(Math.max(b + 1, (hi + 1) * cb / ubs));
+            }
+        }
+        for (int c : held) {
+            if (c >= first && c < first + count) {
+                int i = c - first;
+                page[1 + (i >>> 6)] &= ~(1L << i);
+            }
+        }
+    }
+
     /** Fills a stale page's bits. */
     interface PageFill {
         void fill(int firstChunk, long[] page);

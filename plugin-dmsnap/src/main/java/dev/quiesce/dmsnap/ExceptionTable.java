@@ -208,26 +208,29 @@ final class ExceptionTable {
             }
         }
         Arrays.sort(add);
-        long[] out = new long[sortedSize + n];
+        // Merge straight into the new pieces: one pass over the table, no whole-table temporary.
+        int total = sortedSize + n;
+        long[][] out = new long[(total + PIECE - 1) >>> PIECE_SHIFT][];
+        for (int p = 0; p < out.length; p++) {
+            out[p] = new long[Math.min(PIECE, total - (p << PIECE_SHIFT))];
+        }
         int i = 0;
         int j = 0;
-        int k = 0;
-        while (i < sortedSize && j < n) {
-            long w = sortedAt(i);
-            if (w < add[j]) {
-                out[k++] = w;
-                i++;
+        for (int k = 0; k < total; k++) {
+            long w;
+            if (j == n || (i < sortedSize && sortedAt(i) < add[j])) {
+                w = sortedAt(i++);
             } else {
-                out[k++] = add[j++];
+                w = add[j++];
             }
+            out[k >>> PIECE_SHIFT][k & (PIECE - 1)] = w;
         }
-        while (i < sortedSize) {
-            out[k++] = sortedAt(i++);
-        }
-        while (j < n) {
-            out[k++] = add[j++];
-        }
-        setSorted(out, k);
+        pieces = out;
+        sortedSize = total;
+        long[] r = newRecentLength(total) == recent.length ? recent : new long[newRecentLength(total)];
+        Arrays.fill(r, EMPTY);
+        recent = r;
+        recentCount = 0;
     }
 
     private long findRecent(int originChunk) {
@@ -285,10 +288,18 @@ final class ExceptionTable {
     }
 
     private static long[] newRecent(int sortedSize) {
-        int want = Math.max(MIN_RECENT, 4 * (int) Math.sqrt(sortedSize));
-        long[] r = new long[Integer.highestOneBit(want - 1) << 1];
+        long[] r = new long[newRecentLength(sortedSize)];
         Arrays.fill(r, EMPTY);
         return r;
+    }
+
+    /**
+     * About 8 sqrt(n) slots, a power of two: a fold every ~4 sqrt(n) inserts keeps the
+     * amortised merge cost near sqrt(n)/4 words per insert, for O(sqrt n) bytes.
+     */
+    private static int newRecentLength(int sortedSize) {
+        int want = Math.max(MIN_RECENT, 8 * (int) Math.sqrt(sortedSize));
+        return Integer.highestOneBit(want - 1) << 1;
     }
 
     private static int hash(int key) {
