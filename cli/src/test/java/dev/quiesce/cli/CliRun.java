@@ -40,6 +40,10 @@ record CliRun(int exitCode, String out, String err) {
 
     static Process start(String... args) throws IOException {
         List<String> command = new ArrayList<>();
+        // A build started in the background inherits SIGINT as ignored, and a JVM never
+        // handles a signal that was ignored when it started: reset it, as a terminal would.
+        command.add("env");
+        command.add("--default-signal=INT");
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         // Short-lived test processes: start fast rather than peak fast.
         command.add("-XX:TieredStopAtLevel=1");

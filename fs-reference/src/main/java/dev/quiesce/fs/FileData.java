@@ -173,8 +173,19 @@ final class FileData {
     void published(long seq) {
         for (Iterator<TreeMap<Long, Page>> it = cache.values().iterator(); it.hasNext(); ) {
             TreeMap<Long, Page> pages = it.next();
-            pages.values().removeIf(p -> p.delta <= seq);
-            if (pages.isEmpty()) {
+            boolean newer = false;
+            for (Page p : pages.values()) {
+                if (p.delta > seq) {
+                    newer = true;
+                    break;
+                }
+            }
+            // Usually every page of a file was in the commit: drop the map whole rather
+            // than page by page.
+            if (newer) {
+                pages.values().removeIf(p -> p.delta <= seq);
+            }
+            if (!newer || pages.isEmpty()) {
                 it.remove();
             }
         }

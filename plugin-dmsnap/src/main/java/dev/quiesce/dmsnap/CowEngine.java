@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
 
@@ -32,7 +31,7 @@ import java.util.function.LongConsumer;
  * write the held chunks to the origin. So one commit covers up to {@code pendingLimit}
  * exceptions and no origin write ever reaches the device before the exception that
  * protects its old data is durable. A flush of the origin commits first. Copies wait in
- * direct buffers too: consecutive data chunks in one arena written by one call.
+ * direct buffers too ({@link HeldCopies}): consecutive data chunks in one arena written by one call.
  *
  * <h2>Threading</h2>
  * One read-write lock: origin writes that may need a copy, commits, cuts and deletes take
@@ -65,24 +64,9 @@ final class CowEngine implements AutoCloseable {
     private final int pendingLimit;
     private final int chunkShift;
     private final Map<Integer, ByteBuffer> pending = new HashMap<>();
-    /** Copies outside the arena not yet written, by data chunk: written at the commit in runs of consecutive chunks. */
-    private final TreeMap<Long, ByteBuffer> copies = new TreeMap<>();
-    /**
-     * Chunk buffers reused between commits, so the write path allocates nothing in steady
-     * state; direct, so file I/O needs no bounce copy.
-     */
-    private final java.util.ArrayDeque<ByteBuffer> buffers = new java.util.ArrayDeque<>();
-    private ByteBuffer runBuffer;
-    private boolean slabCarved;
+    private final HeldCopies copyQueue;
     /** The slot-table chunk being rewritten at a commit; direct, reused. */
     private ByteBuffer slotBuffer;
-    /**
-     * Copies to consecutive data chunks (the usual case: the allocator hands them out in
-     * order) are read straight into this buffer and written from it in one call.
-     */
-    private ByteBuffer arena;
-    private long arenaStart;
-    private int arenaCount;
     private final DirtySlots dirtySlots = new DirtySlots();
     private int nextEpoch;
     private long catalogGeneration;
@@ -107,6 +91,7 @@ final class CowEngine implements AutoCloseable {
         this.storeBlocksPerChunk = geometry.chunkBytes() / store.blockSize();
         this.pendingLimit = Math.max(1, Math.min(256, PENDING_BYTES / geometry.chunkBytes()));
         this.chunkShift = Integer.numberOfTrailingZeros(geometry.chunkBytes());
+        this.copyQueue = new HeldCopies(geometry.chunkBytes(), pendingLimit);
         this.mergeActive = intervals.stream().anyMatch(i -> i.snapshot.merging);
         this.direct = new DirectChunks((geometry.originBytes() + geometry.chunkBytes() - 1) >>> chunkShift);
     }
@@ -209,27 +194,25 @@ final class CowEngine implements AutoCloseable {
         ByteBuffer held = pending.isEmpty() ? null : pending.get(c);
         if (!intervals.isEmpty() && copyNeeded(c)) {
             long n = allocator.allocate();
-            ByteBuffer old = n < 0 ? buffer() : copyBuffer(n);
+            ByteBuffer old = n < 0 ? copyQueue.buffer() : copyQueue.copyBuffer(n);
             readOriginChunk(c, old);
             if (n < 0) {
                 invalidateNeeding(c);
             } else {
-                if (!inArena(n)) {
-                    copies.put(n, old);
-                }
+                copyQueue.hold(n, old);
                 Interval latest = intervals.get(intervals.size() - 1);
                 latest.table.put(c, n);
                 dirtySlots.put(n, StoreCodec.exception(latest.snapshot.epoch, c));
             }
             ByteBuffer next = held;
             if (next == null) {
-                next = buffer();
+                next = copyQueue.buffer();
                 if (data.remaining() < geometry.originChunkBytes(c)) {
                     next.put(0, old, 0, old.capacity());
                 }
             }
             if (n < 0) {
-                recycle(old);
+                copyQueue.recycle(old);
             }
             overlay(next, within, data);
             pending.put(c, next);
@@ -346,7 +329,7 @@ final class CowEngine implements AutoCloseable {
             for (int c : chunks) {
                 ByteBuffer b = pending.get(c);
                 writeOriginChunk(c, b);
-                recycle(b);
+                copyQueue.recycle(b);
             }
             pending.clear();
             if (!mergeActive && !closed) {
@@ -361,29 +344,7 @@ final class CowEngine implements AutoCloseable {
 
     /** Writes the held copies, one store write per run of consecutive data chunks. */
     private void writeCopies() throws IOException {
-        int cb = geometry.chunkBytes();
-        if (arenaCount > 0) {
-            store.write(storeChunk(arenaStart) * storeBlocksPerChunk, arena.clear().limit(arenaCount * cb));
-            arenaCount = 0;
-        }
-        while (!copies.isEmpty()) {
-            long first = copies.firstKey();
-            int run = 1;
-            while (run < pendingLimit && copies.containsKey(first + run)) {
-                run++;
-            }
-            if (runBuffer == null) {
-                runBuffer = ByteBuffer.allocateDirect(pendingLimit * cb);
-            }
-            runBuffer.clear();
-            for (int k = 0; k < run; k++) {
-                ByteBuffer b = copies.remove(first + k);
-                runBuffer.put(runBuffer.position(), b, 0, cb);
-                runBuffer.position(runBuffer.position() + cb);
-                recycle(b);
-            }
-            store.write(storeChunk(first) * storeBlocksPerChunk, runBuffer.flip());
-        }
+        copyQueue.writeAll((first, run) -> store.write(storeChunk(first) * storeBlocksPerChunk, run));
     }
 
     private void writeSlots() throws IOException {
@@ -604,14 +565,7 @@ final class CowEngine implements AutoCloseable {
 
     /** A data chunk's contents, from the held copies if not yet written. */
     void readDataChunk(long dataChunk, byte[] dst) throws IOException {
-        if (inArena(dataChunk)) {
-            arena.clear().get((int) (dataChunk - arenaStart) * geometry.chunkBytes(), dst, 0, dst.length);
-            return;
-        }
-        ByteBuffer held = copies.get(dataChunk);
-        if (held != null) {
-            held.get(0, dst, 0, dst.length);
-        } else {
+        if (!copyQueue.read(dataChunk, dst)) {
             readStoreChunk(storeChunk(dataChunk), ByteBuffer.wrap(dst));
         }
     }
@@ -639,51 +593,11 @@ final class CowEngine implements AutoCloseable {
         }
     }
 
-    private boolean inArena(long dataChunk) {
-        return arenaCount > 0 && dataChunk >= arenaStart && dataChunk < arenaStart + arenaCount;
-    }
-
-    /** Where the copy into data chunk {@code n} is held until the commit: the arena if it extends its run. */
-    private ByteBuffer copyBuffer(long n) {
-        int cb = geometry.chunkBytes();
-        if (arena == null) {
-            arena = ByteBuffer.allocateDirect(pendingLimit * cb);
-        }
-        if (arenaCount < pendingLimit && (arenaCount == 0 || n == arenaStart + arenaCount)) {
-            if (arenaCount == 0) {
-                arenaStart = n;
-            }
-            return arena.clear().slice(arenaCount++ * cb, cb);
-        }
-        return buffer();
-    }
-
     /** Copies what remains of {@code data} into {@code chunk} at {@code within}, consuming it. */
     private static void overlay(ByteBuffer chunk, int within, ByteBuffer data) {
         int n = data.remaining();
         chunk.put(within, data, data.position(), n);
         data.position(data.position() + n);
-    }
-
-    private ByteBuffer buffer() {
-        ByteBuffer b = buffers.poll();
-        if (b == null && !slabCarved) {
-            // One allocation for a commit's worth of chunk buffers instead of one each.
-            slabCarved = true;
-            int cb = geometry.chunkBytes();
-            ByteBuffer slab = ByteBuffer.allocateDirect(pendingLimit * cb);
-            for (int k = 1; k < pendingLimit; k++) {
-                buffers.push(slab.slice(k * cb, cb));
-            }
-            b = slab.slice(0, cb);
-        }
-        return b != null ? b.clear() : ByteBuffer.allocateDirect(geometry.chunkBytes());
-    }
-
-    private void recycle(ByteBuffer b) {
-        if (buffers.size() < 2 * pendingLimit) {
-            buffers.push(b);
-        }
     }
 
     private void writeOriginChunk(int c, ByteBuffer data) throws IOException {

@@ -10,6 +10,9 @@ import java.nio.ByteBuffer;
  * device given to {@link DmsnapProvider#origin(BlockDevice)}. Reads pass through; the first
  * write to a chunk that a snapshot still needs copies the old chunk into the store first.
  * Mount the filesystem on this device, never on the real one while snapshots exist.
+ * A write to a chunk that no snapshot needs any more (copied since the last cut, or free in
+ * every snapshot's usage bitmap) goes straight to the real device without taking the
+ * engine's lock; writes that need a copy are serialised by it.
  *
  * <p>Contract: D1-D6 of SPEC.md, with the real device's block size and count.
  * {@link #flush()} also commits the pending copy-on-write metadata (D3). Writes are held

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quiesce.core.device.MemoryBlockDevice;
+import dev.quiesce.spi.BlockDevice;
 import dev.quiesce.spi.BlockUsage;
+import java.io.IOException;
 import dev.quiesce.spi.Snapshot;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -31,12 +34,15 @@ class DirectWriteStressTest {
     private static final int CHUNK = 2048;
     private static final int PER_CHUNK = CHUNK / Fixture.BLOCK;
     private static final int BLOCKS = 256;
-    private static final int ITERATIONS = Integer.getInteger("quiesce.stress.iterations", 4000);
+    private static final int ITERATIONS = Integer.getInteger("quiesce.stress.iterations", 10_000);
 
     @Test
     @Timeout(180)
     void noWriteIsLostAndFrozenCutsStayExactWhileCutsRaceLockFreeWrites() throws Exception {
-        try (Fixture f = new Fixture(CHUNK, BLOCKS, 32768)) {
+        // Single-block writes (the writers' own) linger before they land, so a cut or a copy
+        // that does not wait for a lock-free write in flight would overtake it.
+        BlockDevice slow = new LingeringWrites(new MemoryBlockDevice("origin", Fixture.BLOCK, BLOCKS));
+        try (Fixture f = new Fixture(CHUNK, slow, new MemoryBlockDevice("store", Fixture.BLOCK, 32768))) {
             f.fill(0, BLOCKS, 1);
             byte[][] expected = new byte[BLOCKS][];
             ReentrantReadWriteLock freeze = new ReentrantReadWriteLock();
@@ -62,6 +68,14 @@ class DirectWriteStressTest {
                                 freeze.readLock().unlock();
                             }
                             expected[block] = data;
+                            // Read-after-write (D4) on one of this writer's blocks, written
+                            // earlier: a write lost under a neighbour's copy shows up here.
+                            int check = r.nextInt(BLOCKS / PER_CHUNK) * PER_CHUNK + owner;
+                            if (expected[check] != null) {
+                                ByteBuffer back = ByteBuffer.allocate(Fixture.BLOCK);
+                                f.origin.read(check, back);
+                                assertArrayEquals(expected[check], back.array(), "block " + check + " read back");
+                            }
                         }
                     } catch (Throwable t) {
                         failure.compareAndSet(null, t);
@@ -178,6 +192,31 @@ class DirectWriteStressTest {
             done.countDown();
         } catch (Throwable t) {
             failure.compareAndSet(null, t);
+        }
+    }
+
+    /** Delays every single-block write by 20 us before passing it on. */
+    private static final class LingeringWrites implements BlockDevice {
+        private final BlockDevice target;
+
+        LingeringWrites(BlockDevice target) {
+            this.target = target;
+        }
+
+        @Override public int blockSize() { return target.blockSize(); }
+        @Override public long blockCount() { return target.blockCount(); }
+        @Override public boolean isReadOnly() { return false; }
+        @Override public String name() { return target.name(); }
+        @Override public void read(long block, ByteBuffer dst) throws IOException { target.read(block, dst); }
+        @Override public void flush() throws IOException { target.flush(); }
+        @Override public void close() throws IOException { target.close(); }
+
+        @Override
+        public void write(long block, ByteBuffer src) throws IOException {
+            if (src.remaining() == target.blockSize()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            }
+            target.write(block, src);
         }
     }
 

@@ -64,7 +64,9 @@ class GuestRunnerTest {
             return Stream.of(DynamicTest.dynamicTest("guest tests", () -> Assumptions.abort(
                     "no *GuestTest classes selected in target/test-classes")));
         }
-        writeScript(results.resolve("guest-run.sh"), classes, stableClasspath(work.resolve("lib")));
+        // The class path goes into the results share: the guest mounts tmpfs over /tmp, so a
+        // checkout under /tmp is invisible to it at its host path.
+        writeScript(results.resolve("guest-run.sh"), classes, stableClasspath(results.resolve("lib"), "/run/results/lib"));
         List<Path> disks = new ArrayList<>();
         for (int i = 1; i <= GuestLvm.DISKS; i++) {
             Path disk = work.resolve("disk" + i + ".img");
@@ -133,7 +135,7 @@ class GuestRunnerTest {
      * minutes, and a jar reinstalled into ~/.m2 or a class recompiled meanwhile must not
      * change under it.
      */
-    private static String stableClasspath(Path lib) throws IOException {
+    private static String stableClasspath(Path lib, String guestLib) throws IOException {
         Files.createDirectories(lib);
         List<String> entries = new ArrayList<>();
         int n = 0;
@@ -142,11 +144,11 @@ class GuestRunnerTest {
             if (Files.isRegularFile(path) && entry.endsWith(".jar")) {
                 Path copy = lib.resolve((n++) + "-" + path.getFileName());
                 Files.copy(path, copy, StandardCopyOption.REPLACE_EXISTING);
-                entries.add(copy.toString());
+                entries.add(guestLib + "/" + copy.getFileName());
             } else if (Files.isDirectory(path)) {
                 Path copy = lib.resolve((n++) + "-" + path.getFileName());
                 copyTree(path, copy);
-                entries.add(copy.toString());
+                entries.add(guestLib + "/" + copy.getFileName());
             }
         }
         return String.join(java.io.File.pathSeparator, entries);

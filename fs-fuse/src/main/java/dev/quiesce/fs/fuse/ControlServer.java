@@ -5,7 +5,6 @@ import dev.quiesce.spi.Freezable;
 import dev.quiesce.spi.FreezeException;
 import dev.quiesce.spi.FreezeHandle;
 import dev.quiesce.spi.FreezeRequest;
-import dev.quiesce.spi.FreezeState;
 import dev.quiesce.spi.FreezeTimeoutException;
 import dev.quiesce.spi.LeaseLapsedException;
 import dev.quiesce.spi.TargetFrozenException;
@@ -73,6 +72,10 @@ final class ControlServer implements AutoCloseable {
     private static void removeStaleSocket(Path socket) throws IOException {
         if (!Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
+        }
+        if (!Mounts.isSocket(socket)) {
+            throw new MountException(socket.toString(), "the control socket path is taken by something that is not"
+                    + " a socket; move it away");
         }
         try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             throw new MountException(socket.toString(), "another mount of this image is alive and listening on "

@@ -96,11 +96,6 @@ final class DuskFuse extends FuseStubFS {
         return null;
     }
 
-    /** Open FUSE file handles (for tests and status). */
-    int openFiles() {
-        return open.size();
-    }
-
     /** Closes every handle the kernel did not release (after a forced unmount). */
     void releaseAll() {
         for (Long fh : List.copyOf(open.keySet())) {

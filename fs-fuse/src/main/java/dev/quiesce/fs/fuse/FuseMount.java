@@ -48,17 +48,19 @@ public final class FuseMount implements AutoCloseable {
     private final Path dir;
     private final Dusk fs;
     private final BlockDevice ownedDevice;
+    private final ImageLock ownedLock;
     private final DuskFuse fuse;
     private final ControlServer control;
     private final CompletableFuture<Void> unmounted = new CompletableFuture<>();
     private final Thread loop;
     private final Thread shutdownHook;
 
-    private FuseMount(Path dir, Dusk fs, BlockDevice ownedDevice, Path socket, MountOptions options, String fsName)
-            throws IOException {
+    private FuseMount(Path dir, Dusk fs, BlockDevice ownedDevice, ImageLock ownedLock, Path socket,
+                      MountOptions options, String fsName) throws IOException {
         this.dir = dir;
         this.fs = fs;
         this.ownedDevice = ownedDevice;
+        this.ownedLock = ownedLock;
         this.control = new ControlServer(socket, fs, this::unmountForControl);
         long[] ids = ids();
         this.fuse = new DuskFuse(fs, options.readOnly(), ids[0], ids[1], control::isHolderThread);
@@ -78,10 +80,15 @@ public final class FuseMount implements AutoCloseable {
         int bs = ImageProbe.blockSize(img).orElseThrow(() -> new MountException(img.toString(),
                 "not a Dusk image (no DSUP superblock); format it first"));
         FileBlockDevice device = FileBlockDevice.open(img, bs, options.readOnly());
+        ImageLock lock = null;
         try {
-            return start(device, true, dir, controlSocketFor(img), options, img.toString());
+            lock = ImageLock.acquire(img, options.readOnly());
+            return start(device, lock, dir, controlSocketFor(img), options, img.toString());
         } catch (IOException | RuntimeException e) {
             device.close();
+            if (lock != null) {
+                lock.close();
+            }
             throw e;
         }
     }
@@ -91,11 +98,12 @@ public final class FuseMount implements AutoCloseable {
      * caller's), with its control socket at {@code socket}.
      */
     public static FuseMount mount(BlockDevice device, Path dir, Path socket, MountOptions options) throws IOException {
-        return start(device, false, dir, socket.toAbsolutePath(), options, "dusk:" + device.name());
+        return start(device, null, dir, socket.toAbsolutePath(), options, "dusk:" + device.name());
     }
 
-    private static FuseMount start(BlockDevice device, boolean owned, Path dir, Path socket, MountOptions options,
-                                   String fsName) throws IOException {
+    /** {@code imageLock} non-null: the mount owns the device and the lock, and closes both at unmount. */
+    private static FuseMount start(BlockDevice device, ImageLock imageLock, Path dir, Path socket,
+                                   MountOptions options, String fsName) throws IOException {
         Path d = dir.toAbsolutePath().normalize();
         if (!Files.exists(Path.of("/dev/fuse"))) {
             throw new MountException(d.toString(), "no /dev/fuse on this machine (load the fuse module, or give the"
@@ -112,7 +120,7 @@ public final class FuseMount implements AutoCloseable {
                 .withCommitInterval(options.commitInterval()));
         FuseMount m;
         try {
-            m = new FuseMount(d, fs, owned ? device : null, socket, options, fsName);
+            m = new FuseMount(d, fs, imageLock == null ? null : device, imageLock, socket, options, fsName);
         } catch (IOException | RuntimeException | Error e) {
             fs.close();
             throw e;
@@ -174,6 +182,7 @@ public final class FuseMount implements AutoCloseable {
         if (ownedDevice != null) {
             try {
                 ownedDevice.close();
+                ownedLock.close();
             } catch (IOException | RuntimeException e) {
                 failure = add(failure, e);
             }
@@ -354,7 +363,7 @@ public final class FuseMount implements AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "clearing the dead mount at " + dir + " (its process was killed)");
         Mounts.unmount(dir, true);
         Path socket = controlSocketFor(Path.of(e.get().source()));
-        if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(socket)) {
+        if (Mounts.isSocket(socket)) {
             Files.deleteIfExists(socket);
         }
         return true;

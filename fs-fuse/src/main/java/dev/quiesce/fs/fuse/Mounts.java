@@ -81,6 +81,16 @@ final class Mounts {
         return true;
     }
 
+    /** Whether {@code path} is a Unix-domain socket (and nothing else: a file there is not ours to delete). */
+    static boolean isSocket(Path path) {
+        try {
+            int mode = (Integer) Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            return (mode & 0170000) == 0140000;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Whether the mount at {@code dir} no longer has a live process behind it. */
     static boolean isDead(Path dir) {
         try {

@@ -154,15 +154,21 @@ class FuseMountTest {
     }
 
     @Test
-    void secondMountOfTheSameDirectoryIsRefused() throws Exception {
+    void badMountsAreRefusedWithReasons() throws Exception {
         Path img2 = tmp.resolve("two.img");
         try (FileBlockDevice dev = FileBlockDevice.create(img2, 4096, 1024, false)) {
             Dusk.format(dev);
         }
+        Path other0 = Files.createDirectory(tmp.resolve("other0"));
+        Path text = Files.writeString(tmp.resolve("notes.txt"), "not an image");
+        MountException notImage = assertThrows(MountException.class, () -> FuseMount.mount(text, other0, false));
+        assertTrue(notImage.getMessage().contains("not a Dusk image"), notImage.getMessage());
         MountException e = assertThrows(MountException.class, () -> FuseMount.mount(img2, mnt, false));
         assertTrue(e.getMessage().contains("already mounted"), e.getMessage());
         Path other = Files.createDirectory(tmp.resolve("other"));
-        MountException again = assertThrows(MountException.class, () -> FuseMount.mount(image, other, false));
-        assertTrue(again.getMessage().contains("alive"), again.getMessage());
+        java.nio.file.FileSystemException again = assertThrows(java.nio.file.FileSystemException.class,
+                () -> FuseMount.mount(image, other, false));
+        assertTrue(again.getMessage().contains("mounted elsewhere"), again.getMessage());
+        assertFalse(Mounts.at(other).isPresent());
     }
 }

@@ -134,6 +134,11 @@ class FuseProcessTest {
     void umountAsksTheLiveMountToCommit() throws Exception {
         child = startMount();
         Shell.ok(mnt, 30, "echo via-control > f");
+        Path other = Files.createDirectory(tmp.resolve("other"));
+        java.nio.file.FileSystemException second = org.junit.jupiter.api.Assertions.assertThrows(
+                java.nio.file.FileSystemException.class, () -> FuseMount.mount(image, other, false),
+                "a second read-write mount of the image from another process");
+        assertTrue(second.getMessage().contains("mounted elsewhere"), second.getMessage());
         assertTrue(FuseMount.umount(mnt));
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the mount process did not end after umount");
         assertFalse(Mounts.at(mnt).isPresent());

@@ -37,6 +37,7 @@ final class DuskFileSystem extends FileSystem {
     private final DuskFileSystemProvider provider;
     private final Path image;
     private final FileBlockDevice device;
+    private final ImageLock lock;
     private final Dusk dusk;
     private final boolean readOnly;
     private final UserPrincipal owner;
@@ -46,11 +47,12 @@ final class DuskFileSystem extends FileSystem {
     private final DuskFileStore store;
     private volatile boolean open = true;
 
-    private DuskFileSystem(DuskFileSystemProvider provider, Path image, FileBlockDevice device, Dusk dusk,
-                           boolean readOnly) throws IOException {
+    private DuskFileSystem(DuskFileSystemProvider provider, Path image, FileBlockDevice device, ImageLock lock,
+                           Dusk dusk, boolean readOnly) throws IOException {
         this.provider = provider;
         this.image = image;
         this.device = device;
+        this.lock = lock;
         this.dusk = dusk;
         this.readOnly = readOnly;
         PosixFileAttributes host = Files.readAttributes(image, PosixFileAttributes.class);
@@ -76,12 +78,17 @@ final class DuskFileSystem extends FileSystem {
                     image.toString(), null, "not a Dusk image (no DSUP superblock)"));
             device = FileBlockDevice.open(image, bs, s.readOnly());
         }
+        ImageLock lock = null;
         try {
+            lock = ImageLock.acquire(image, s.readOnly());
             Dusk dusk = Dusk.mount(device, DuskOptions.defaults().withReadOnly(s.readOnly())
                     .withCommitInterval(s.commitInterval()));
-            return new DuskFileSystem(provider, image, device, dusk, s.readOnly());
+            return new DuskFileSystem(provider, image, device, lock, dusk, s.readOnly());
         } catch (IOException | RuntimeException e) {
             device.close();
+            if (lock != null) {
+                lock.close();
+            }
             throw e;
         }
     }
@@ -169,6 +176,11 @@ final class DuskFileSystem extends FileSystem {
         }
         try {
             device.close();
+        } catch (IOException e) {
+            failure = add(failure, e);
+        }
+        try {
+            lock.close();
         } catch (IOException e) {
             failure = add(failure, e);
         }

@@ -77,6 +77,11 @@ public final class DuskFileSystemProvider extends FileSystemProvider {
         if (path.getFileSystem() != FileSystems.getDefault()) {
             throw new UnsupportedOperationException("a Dusk image must be a file of the default filesystem: " + path);
         }
+        Path key = path.toAbsolutePath().normalize();
+        if (open.containsKey(key)) {
+            // Before probing: closing the probe's descriptor would drop the mount's image lock.
+            throw new FileSystemAlreadyExistsException(key + " is already mounted by this provider");
+        }
         boolean create = MountSettings.of(env).create() && !java.nio.file.Files.exists(path);
         if (!create && ImageProbe.blockSize(path).isEmpty()) {
             throw new UnsupportedOperationException(path + " is not a Dusk image");
