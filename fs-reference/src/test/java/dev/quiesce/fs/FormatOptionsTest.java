@@ -45,6 +45,20 @@ class FormatOptionsTest {
     }
 
     @Test
+    void aLargerBlockIsFoundFromTheSecondSuperblockWhenTheFirstIsDamaged() throws Exception {
+        MemoryBlockDevice dev = new MemoryBlockDevice("small-blocks", 512, 8 * 256);
+        Dusk.format(dev, FormatOptions.standard());
+        try (Dusk fs = Dusk.mount(dev, DuskOptions.defaults())) {
+            fs.writeFile("/f", new byte[] {4, 5, 6});
+        }
+        dev.write(0, ByteBuffer.allocate(512));
+        try (Dusk fs = Dusk.mount(dev, DuskOptions.defaults().withReadOnly(true))) {
+            assertEquals(4096, fs.statfs().blockSize());
+            assertArrayEquals(new byte[] {4, 5, 6}, fs.readFile("/f"));
+        }
+    }
+
+    @Test
     void everyAllowedBlockSizeFormatsAndMounts() throws Exception {
         for (int bs = FormatOptions.MIN_BLOCK_SIZE; bs <= FormatOptions.MAX_BLOCK_SIZE; bs *= 2) {
             MemoryBlockDevice dev = new MemoryBlockDevice("bs" + bs, 512, (long) bs / 512 * 256);

@@ -5,9 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
 
@@ -63,7 +61,7 @@ final class CowEngine implements AutoCloseable {
     private final int storeBlocksPerChunk;
     private final int pendingLimit;
     private final int chunkShift;
-    private final Map<Integer, ByteBuffer> pending = new HashMap<>();
+    private final HeldWrites pending;
     private final HeldCopies copyQueue;
     /** The slot-table chunk being rewritten at a commit; direct, reused. */
     private ByteBuffer slotBuffer;
@@ -92,6 +90,7 @@ final class CowEngine implements AutoCloseable {
         this.pendingLimit = Math.max(1, Math.min(256, PENDING_BYTES / geometry.chunkBytes()));
         this.chunkShift = Integer.numberOfTrailingZeros(geometry.chunkBytes());
         this.copyQueue = new HeldCopies(geometry.chunkBytes(), pendingLimit);
+        this.pending = new HeldWrites(pendingLimit);
         this.mergeActive = intervals.stream().anyMatch(i -> i.snapshot.merging);
         this.direct = new DirectChunks((geometry.originBytes() + geometry.chunkBytes() - 1) >>> chunkShift);
     }
@@ -230,7 +229,7 @@ final class CowEngine implements AutoCloseable {
     }
 
     private void fillDirect(int first, long[] page) {
-        DirectChunks.fill(geometry, intervals, pending.keySet(), first, page);
+        DirectChunks.fill(geometry, intervals, pending.chunks(), first, page);
     }
 
     /**
@@ -320,11 +319,7 @@ final class CowEngine implements AutoCloseable {
             }
         }
         if (!pending.isEmpty()) {
-            int[] chunks = new int[pending.size()];
-            int k = 0;
-            for (int c : pending.keySet()) {
-                chunks[k++] = c;
-            }
+            int[] chunks = pending.chunks();
             java.util.Arrays.sort(chunks);
             for (int c : chunks) {
                 ByteBuffer b = pending.get(c);

@@ -134,7 +134,7 @@ final class DirectChunks {
      * this interval is marked by the write or commit that meets it.
      */
     static void fill(StoreGeometry geometry, java.util.List<CowEngine.Interval> intervals,
-                     java.util.Set<Integer> held, int first, long[] page) {
+                     int[] held, int first, long[] page) {
         int cb = geometry.chunkBytes();
         long end = Math.min(geometry.originBytes(), ((long) first + PAGE_CHUNKS) * cb);
         long from = (long) first * cb;

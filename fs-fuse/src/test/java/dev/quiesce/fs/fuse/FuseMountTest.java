@@ -39,9 +39,15 @@ class FuseMountTest {
 
     @AfterEach
     void unmount() throws Exception {
-        if (mount != null) {
-            mount.close();
-            assertFalse(Mounts.at(mnt).isPresent(), "still mounted after close");
+        try {
+            if (mount != null) {
+                mount.close();
+                assertFalse(Mounts.at(mnt).isPresent(), "still mounted after close");
+            }
+        } finally {
+            if (mnt != null && Mounts.at(mnt).isPresent()) {
+                Mounts.unmount(mnt, true); // a failed test must not leave a mount behind
+            }
         }
     }
 
@@ -90,6 +96,20 @@ class FuseMountTest {
                 "exec 3<&-",
                 "echo old > t && exec 4< t && echo new > n && mv -f n t && cat t && cat <&4 && exec 4<&-"));
         assertTrue(out.contains("gone\n20000\nnew\nold"), out);
+    }
+
+    @Test
+    void concurrentProcessesCreateRenameAndRemoveInOneDirectory() throws Exception {
+        String out = Shell.ok(mnt, 90, String.join("\n",
+                "mkdir d",
+                "for j in 1 2 3 4 5 6; do ( for i in $(seq 1 60); do echo $j-$i > d/f$j-$i"
+                        + " && mv d/f$j-$i d/g$j-$i && ln d/g$j-$i d/h$j-$i && rm d/g$j-$i; done ) & done",
+                "wait",
+                "ls d | wc -l",
+                "cat d/h4-60",
+                "stat -c %h d/h4-60",
+                "rm -r d && test ! -e d && echo removed"));
+        assertEquals("360\n4-60\n1\nremoved\n", out);
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
@@ -48,6 +49,18 @@ class MountedFreezableKitTest extends FreezableKit {
     @Override
     protected int stressIterations() {
         return Integer.getInteger("quiesce.stress.iterations", 300);
+    }
+
+    @AfterAll
+    void removeScratch() throws IOException {
+        if (root == null) {
+            return;
+        }
+        try (var walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     @Override
@@ -139,6 +152,9 @@ class MountedFreezableKitTest extends FreezableKit {
             try {
                 mount.close();
             } finally {
+                if (Mounts.at(mount.mountPoint()).isPresent()) {
+                    Mounts.unmount(mount.mountPoint(), true); // a failed rule must not leave a mount behind
+                }
                 stalling.close();
             }
         }

@@ -55,8 +55,14 @@ class MountedFreezableTest {
     @AfterEach
     void unmount() throws Exception {
         pool.shutdownNow();
-        if (mount != null) {
-            mount.close();
+        try {
+            if (mount != null) {
+                mount.close();
+            }
+        } finally {
+            if (mnt != null && Mounts.at(mnt).isPresent()) {
+                Mounts.unmount(mnt, true); // a failed test must not leave a mount behind
+            }
         }
     }
 

@@ -43,6 +43,16 @@ class SnapshotUnderLoadTest {
         Shell.assumeFuse();
         Path image = tmp.resolve("disk.img");
         Path mnt = Files.createDirectory(tmp.resolve("mnt"));
+        try {
+            snapshotUnderLoad(image, mnt);
+        } finally {
+            if (Mounts.at(mnt).isPresent()) {
+                Mounts.unmount(mnt, true); // a failed test must not leave a mount behind
+            }
+        }
+    }
+
+    private void snapshotUnderLoad(Path image, Path mnt) throws Exception {
         try (FileBlockDevice real = FileBlockDevice.create(image, 4096, 32768, false);
              DmsnapProvider provider = DmsnapProvider.onFile(tmp.resolve("cow.store"), 4096, 0)) {
             Dusk.format(real);
