@@ -39,18 +39,6 @@ class MountedFreezableKitTest extends FreezableKit {
         root = Files.createTempDirectory("dusk-kit");
     }
 
-    /**
-     * Each race iteration here is a new socket connection, two threads in the mount and
-     * often a filesystem commit: 30-50 ms on a loaded 2-core machine. Without
-     * {@code quiesce.stress.iterations} set, the kit runs 300 rounds per race instead of
-     * 10,000 (about a minute); the single-hold races themselves are FreezeHolds', run at
-     * full count by fs-reference's kit test. Setting the property runs that many here.
-     */
-    @Override
-    protected int stressIterations() {
-        return Integer.getInteger("quiesce.stress.iterations", 300);
-    }
-
     @AfterAll
     void removeScratch() throws IOException {
         if (root == null) {
