@@ -399,23 +399,45 @@ final class CowEngine implements AutoCloseable {
                 throw new StoreFullException(store.name(), "the catalog has no room for another snapshot");
             }
             if (usage != null) {
-                long[] words = usage.toWords();
-                int chunks = (int) Math.max(1, ((long) words.length * 8 + geometry.chunkBytes() - 1)
-                        / geometry.chunkBytes());
-                long first = allocator.allocateRun(chunks);
-                if (first < 0) {
-                    throw new StoreFullException(store.name(), "no run of " + chunks
-                            + " free chunks for the usage bitmap");
-                }
-                s.bitmapFirst = first;
-                s.bitmapChunks = chunks;
-                s.bitmapCrc = StoreCodec.usageCrc(words, chunks, geometry.chunkBytes());
-                s.usageBlockSize = usage.blockSize();
-                s.usageBlockCount = usage.blockCount();
-                store.write(storeChunk(first) * storeBlocksPerChunk,
-                        StoreCodec.encodeUsageWords(words, chunks, geometry.chunkBytes()));
+                persistUsage(s);
             }
             return s;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Writes {@code s.usage} into store chunks of its own; the next commit's flush makes it durable. */
+    private void persistUsage(SnapshotRecord s) throws IOException {
+        long[] words = s.usage.toWords();
+        int chunks = (int) Math.max(1, ((long) words.length * 8 + geometry.chunkBytes() - 1)
+                / geometry.chunkBytes());
+        long first = allocator.allocateRun(chunks);
+        if (first < 0) {
+            throw new StoreFullException(store.name(), "no run of " + chunks
+                    + " free chunks for the usage bitmap");
+        }
+        s.bitmapFirst = first;
+        s.bitmapChunks = chunks;
+        s.bitmapCrc = StoreCodec.usageCrc(words, chunks, geometry.chunkBytes());
+        s.usageBlockSize = s.usage.blockSize();
+        s.usageBlockCount = s.usage.blockCount();
+        store.write(storeChunk(first) * storeBlocksPerChunk,
+                StoreCodec.encodeUsageWords(words, chunks, geometry.chunkBytes()));
+    }
+
+    /**
+     * Takes the bitmap the freeze reported, for a snapshot prepared without one: from the
+     * cut on, chunks free in it are never copied. Only memory changes here, so the cut
+     * stays constant-time; {@link #complete} writes the bitmap before the snapshot is
+     * listed, and a crash before that drops the unfinished snapshot as always.
+     */
+    void adoptUsage(SnapshotRecord s, dev.quiesce.spi.BlockUsage usage) {
+        lock.writeLock().lock();
+        try {
+            if (s.usage == null) {
+                s.usage = usage;
+            }
         } finally {
             lock.writeLock().unlock();
         }
@@ -445,6 +467,9 @@ final class CowEngine implements AutoCloseable {
         lock.writeLock().lock();
         try {
             checkOpen();
+            if (s.usage != null && s.bitmapChunks == 0) {
+                persistUsage(s);
+            }
             commitLocked();
             origin.flush();
             s.ready = true;

@@ -1,5 +1,6 @@
 package dev.quiesce.dmsnap;
 
+import dev.quiesce.spi.BlockUsage;
 import dev.quiesce.spi.PendingSnapshot;
 import dev.quiesce.spi.Snapshot;
 import dev.quiesce.spi.SnapshotException;
@@ -61,6 +62,24 @@ final class DmsnapPending implements PendingSnapshot {
         }
         state = State.CUT;
         return new DmsnapSnapshot(engine, record);
+    }
+
+    /**
+     * The coordinator learns the bitmap only from the freeze: a snapshot prepared without
+     * one takes it here, so free chunks are never copied (S1, F15).
+     */
+    @Override
+    public synchronized Snapshot cut(BlockUsage usageAtFreeze) throws SnapshotException {
+        if (existing == null && state == State.PREPARED && usageAtFreeze != null) {
+            long bytes = usageAtFreeze.blockCount() * usageAtFreeze.blockSize();
+            long origin = request.source().device().sizeBytes();
+            if (bytes != origin) {
+                throw new SnapshotException(DmsnapProvider.NAME, request.name(), "the usage bitmap from the freeze covers "
+                        + bytes + " bytes but the origin has " + origin);
+            }
+            engine.adoptUsage(record, usageAtFreeze);
+        }
+        return cut();
     }
 
     @Override

@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.quiesce.spi.BlockDevice;
 import dev.quiesce.spi.BlockUsage;
 import dev.quiesce.spi.InvalidSnapshotException;
+import dev.quiesce.spi.PendingSnapshot;
 import dev.quiesce.spi.ReadOnlyDeviceException;
 import dev.quiesce.spi.Snapshot;
+import dev.quiesce.spi.SnapshotRequest;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -121,6 +123,34 @@ class CopyOnWriteTest {
             f.reopen();
             Snapshot again = f.provider.find("a").orElseThrow();
             assertEquals(usage, again.blockUsage().orElseThrow());
+            assertArrayEquals(expected, Fixture.contents(again));
+        }
+    }
+
+    @Test
+    void aBitmapHandedOverAtTheCutIsHonouredAndKept() throws Exception {
+        // The coordinator learns the bitmap from the freeze, after prepare: cut(usage).
+        try (Fixture f = new Fixture(CHUNK, 256, 4096)) {
+            f.fill(0, 256, 1);
+            byte[] atCut = f.originBytes();
+            long[] words = new long[4];
+            words[0] = 0xFFFFL;          // blocks 0..15 (chunks 0 and 1) in use
+            BlockUsage usage = BlockUsage.of(Fixture.BLOCK, 256, words);
+            long before = f.dataChunksUsed();
+            PendingSnapshot pending = f.provider.prepare(SnapshotRequest.of("a", f.origin.source("vol")));
+            pending.cut(usage);
+            f.fill(32, 16, 2);           // chunks 4 and 5: free at the cut
+            f.origin.flush();
+            assertEquals(before, f.dataChunksUsed(), "no copy for chunks free at the cut");
+            f.fill(0, 1, 3);             // chunk 0: in use
+            Snapshot s = pending.complete();
+            byte[] expected = new byte[atCut.length];
+            System.arraycopy(atCut, 0, expected, 0, 16 * Fixture.BLOCK);
+            assertArrayEquals(expected, Fixture.contents(s));
+            assertEquals(usage, s.blockUsage().orElseThrow());
+            f.reopen();
+            Snapshot again = f.provider.find("a").orElseThrow();
+            assertEquals(usage, again.blockUsage().orElseThrow(), "the bitmap was made durable at complete");
             assertArrayEquals(expected, Fixture.contents(again));
         }
     }

@@ -314,6 +314,27 @@ class DuskFileSystemProviderTest {
     }
 
     @Test
+    void streamsAndCopiesAcrossProviders() throws Exception {
+        Path host = Files.writeString(tmp.resolve("host.txt"), "from the host\nline two\n");
+        Files.copy(host, p("/in.txt"));
+        assertEquals(Files.readString(host), Files.readString(p("/in.txt")));
+        try (var lines = Files.lines(p("/in.txt"))) {
+            assertEquals(List.of("from the host", "line two"), lines.collect(Collectors.toList()));
+        }
+        try (var w = Files.newBufferedWriter(p("/out.txt"))) {
+            w.write("written through a writer");
+        }
+        Files.copy(p("/out.txt"), tmp.resolve("back.txt"));
+        assertEquals("written through a writer", Files.readString(tmp.resolve("back.txt")));
+        try (var in = Files.newInputStream(p("/in.txt"))) {
+            assertEquals('f', in.read());
+        }
+        Files.move(p("/out.txt"), tmp.resolve("moved.txt"));
+        assertFalse(Files.exists(p("/out.txt")), "a move to another provider removes the source");
+        assertEquals("written through a writer", Files.readString(tmp.resolve("moved.txt")));
+    }
+
+    @Test
     void closedFileSystemRefusesEverything() throws Exception {
         Files.writeString(p("/f"), "x");
         SeekableByteChannel ch = Files.newByteChannel(p("/f"));
