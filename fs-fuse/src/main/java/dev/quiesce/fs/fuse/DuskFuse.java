@@ -44,12 +44,15 @@ import ru.serce.jnrfuse.struct.Timespec;
  *
  * <p>Dusk keeps no owner, group, access time, nor a settable mode or time: chmod to
  * other bits and utimens fail with EOPNOTSUPP rather than pretending, chown to the
- * mounting user is accepted and anything else is EPERM; mkdir and create take Dusk's
- * default modes (0755, 0644).
+ * mounting user is accepted and anything else is EPERM. mkdir and create get Dusk's
+ * default modes (0755, 0644): a request for a mode those would widen (a private 0600
+ * file, {@code mkdir -m 700}) fails with EOPNOTSUPP instead of exposing the file.
  */
 final class DuskFuse extends FuseStubFS {
     private static final System.Logger LOG = System.getLogger(DuskFuse.class.getName());
     private static final int IO_CHUNK = 1 << 17;
+    private static final int FILE_MODE = 0644;
+    private static final int DIRECTORY_MODE = 0755;
     private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[IO_CHUNK]);
 
     private final Dusk fs;
@@ -227,9 +230,17 @@ final class DuskFuse extends FuseStubFS {
         });
     }
 
+    /** Whether Dusk's fixed mode would grant bits the caller did not ask for. */
+    private static boolean widens(int fixed, long requested) {
+        return (fixed & ~requested & 0777) != 0;
+    }
+
     @Override
     public int mkdir(String path, @mode_t long mode) {
         return mutate(path, () -> {
+            if (widens(DIRECTORY_MODE, mode)) {
+                return -ErrorCodes.EOPNOTSUPP();
+            }
             fs.mkdir(path);
             return 0;
         });
@@ -246,6 +257,9 @@ final class DuskFuse extends FuseStubFS {
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {
         return mutate(path, () -> {
+            if (widens(FILE_MODE, mode)) {
+                return -ErrorCodes.EOPNOTSUPP();
+            }
             register(fs.create(path), fi);
             return 0;
         });

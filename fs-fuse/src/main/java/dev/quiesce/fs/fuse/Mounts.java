@@ -91,13 +91,17 @@ final class Mounts {
         }
     }
 
-    /** Whether the mount at {@code dir} no longer has a live process behind it. */
+    /**
+     * Whether the Dusk mount at {@code dir} no longer has a live process behind it. A live
+     * one always answers for its root; a dead one fails every call with ENOTCONN ("Transport
+     * endpoint is not connected", in the system's language), so any failure means dead.
+     */
     static boolean isDead(Path dir) {
         try {
             Files.readAttributes(dir, java.nio.file.attribute.BasicFileAttributes.class);
             return false;
         } catch (IOException e) {
-            return String.valueOf(e.getMessage()).contains("Transport endpoint is not connected");
+            return true;
         }
     }
 

@@ -74,10 +74,12 @@ class FuseMountTest {
                 "chmod 644 a/f && echo chmod-same-ok",
                 "! chmod 600 a/f 2>/dev/null && echo chmod-other-refused",
                 "sync a/f && echo synced",
+                "! mkdir -m 700 private 2>/dev/null && ! (umask 077 && echo s > secret) 2>/dev/null"
+                        + " && test ! -e private && test ! -e secret && echo private-modes-refused",
                 "df -B4096 . | tail -1 | awk '{print $2}'",
                 "stat -c '%i' a/f a/hard | uniq | wc -l"));
         String[] expect = {"hello", "11", "2", "f", "hello", "10000", "hel", "two", "f", "hard", "sym",
-            "rmdir-nonempty-refused", "chmod-same-ok", "chmod-other-refused", "synced", "98304", "1"};
+            "rmdir-nonempty-refused", "chmod-same-ok", "chmod-other-refused", "synced", "private-modes-refused", "98304", "1"};
         String rest = out;
         for (String e : expect) {
             int at = rest.indexOf(e);
