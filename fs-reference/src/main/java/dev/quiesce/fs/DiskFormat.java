@@ -125,6 +125,40 @@ final class DiskFormat {
     record InodeRecord(Attrs attrs, TreeRef root) {
     }
 
+    /**
+     * The block size recorded in the image behind {@code ch}, or empty if neither
+     * superblock copy starts like a Dusk superblock (magic at offset 0, block size at
+     * offset 28): copy 0 at byte 0, or, when copy 0 is torn, copy 1 at block 1 for each
+     * possible block size. Only a recogniser: mount checks everything else.
+     */
+    static java.util.OptionalInt probeBlockSize(java.nio.channels.FileChannel ch) throws java.io.IOException {
+        java.util.OptionalInt first = probeAt(ch, 0, 0);
+        if (first.isPresent()) {
+            return first;
+        }
+        for (int bs = FormatOptions.MIN_BLOCK_SIZE; bs <= FormatOptions.MAX_BLOCK_SIZE; bs <<= 1) {
+            java.util.OptionalInt second = probeAt(ch, bs, bs);
+            if (second.isPresent()) {
+                return second;
+            }
+        }
+        return java.util.OptionalInt.empty();
+    }
+
+    private static java.util.OptionalInt probeAt(java.nio.channels.FileChannel ch, long offset, int expected)
+            throws java.io.IOException {
+        ByteBuffer b = ByteBuffer.allocate(32);
+        while (b.hasRemaining()) {
+            if (ch.read(b, offset + b.position()) <= 0) {
+                return java.util.OptionalInt.empty();
+            }
+        }
+        int bs = b.getInt(28);
+        boolean valid = b.getInt(0) == MAGIC_SUPER && bs >= FormatOptions.MIN_BLOCK_SIZE && bs <= FormatOptions.MAX_BLOCK_SIZE
+                && Integer.bitCount(bs) == 1;
+        return valid && (expected == 0 || expected == bs) ? java.util.OptionalInt.of(bs) : java.util.OptionalInt.empty();
+    }
+
     /** One directory entry in a bucket. */
     record DirEntry(String name, long inode, FileType type) {
     }

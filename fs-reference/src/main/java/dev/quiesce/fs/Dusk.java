@@ -175,6 +175,21 @@ public final class Dusk implements Freezable, AutoCloseable {
         return fs;
     }
 
+    /**
+     * The block size recorded in the image file {@code image}, or empty if it does not
+     * start like a Dusk image (a recogniser for tools and providers choosing how to open
+     * a file; {@link #mount} checks everything else).
+     */
+    public static java.util.OptionalInt probeBlockSize(java.nio.file.Path image) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(image)) {
+            return java.util.OptionalInt.empty();
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(image,
+                java.nio.file.StandardOpenOption.READ)) {
+            return DiskFormat.probeBlockSize(ch);
+        }
+    }
+
     /** Checks the image on {@code device} without changing it (see {@link Fsck}). */
     public static FsckReport fsck(BlockDevice device) {
         return Fsck.check(device);

@@ -48,6 +48,15 @@ final class SpaceAccounting {
         return true;
     }
 
+    /**
+     * Whether {@code cost} would fit if no other change held a reservation. When it would,
+     * a refusal is only other changes' worst-case promises, which the next commits settle;
+     * when it would not, the volume really is short.
+     */
+    boolean fitsAlone(long cost, boolean freeing, long publishedFree) {
+        return cost <= Math.max(0, publishedFree - floor) + (freeing ? floor : 0);
+    }
+
     long available(Delta current, long publishedFree) {
         return Math.max(0, publishedFree - committingReserved - current.reserved - floor);
     }

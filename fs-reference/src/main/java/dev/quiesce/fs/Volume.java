@@ -78,10 +78,13 @@ final class Volume {
         }
     }
 
+    /** Commits a change may wait for before giving up on space held only by others' reservations. */
+    private static final int MAX_RESERVE_ATTEMPTS = 1000;
+
     /**
      * Runs a change inside the delta gate with {@code cost} blocks reserved. When space is
-     * short it forces a commit (delayed frees then become free) and tries once more, then
-     * fails with {@link NoSpaceLeftException} before anything was changed.
+     * short it forces a commit (delayed frees then become free, reservations settle) and
+     * tries again, then fails with {@link NoSpaceLeftException} before anything changed.
      */
     <T> T change(String path, long cost, boolean freeing, Change<T> op) throws IOException {
         return change(path, d -> cost, freeing, op);
@@ -101,7 +104,11 @@ final class Volume {
             lock.lock();
             try {
                 for (int attempt = 0; !space.tryReserve(current, cost.of(current), freeing, published.free()); attempt++) {
-                    if (attempt == 3) {
+                    // Concurrent writers can fill each new delta with reservations before this
+                    // one retries: keep committing while the change would fit alone, and give
+                    // up after a few commits only on a real shortage (bounded either way).
+                    boolean shortage = !space.fitsAlone(cost.of(current), freeing, published.free());
+                    if ((shortage && attempt >= 3) || attempt == MAX_RESERVE_ATTEMPTS) {
                         throw new NoSpaceLeftException(path, "needs up to " + cost.of(current) + " blocks, "
                                 + space.available(current, published.free()) + " available");
                     }

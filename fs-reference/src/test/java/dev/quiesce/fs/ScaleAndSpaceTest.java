@@ -83,6 +83,39 @@ class ScaleAndSpaceTest {
     }
 
     @Test
+    void concurrentWritersOnARoomyVolumeNeverSeeNoSpace() throws Exception {
+        // Each change reserves its worst case until its delta commits, so four busy writers
+        // fill a delta with promises long before the volume fills: that is not "no space".
+        MemoryBlockDevice dev = new MemoryBlockDevice("roomy", 4096, 4096);
+        Dusk.format(dev);
+        Dusk fs = Dusk.mount(dev, DuskOptions.defaults());
+        int writers = 4;
+        int files = 150;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < writers; t++) {
+                int id = t;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < files; i++) {
+                        fs.writeFile("/w" + id + "-" + i, (id + ":" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        fs.rename("/w" + id + "-" + i, "/m" + id + "-" + i);
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(writers * files, fs.readdir("/").size());
+        fs.unmount();
+        assertTrue(Dusk.fsck(dev).isClean(), () -> Dusk.fsck(dev).toString());
+    }
+
+    @Test
     void fullVolumeRefusesUpFrontAndStillUnlinksAndTruncates() throws Exception {
         MemoryBlockDevice dev = new MemoryBlockDevice("full", 4096, 512);
         Dusk.format(dev);

@@ -1,12 +1,13 @@
 package dev.quiesce.lvm;
 
 import dev.quiesce.core.freeze.FreezeHolds;
+import dev.quiesce.core.host.MountTable;
 import dev.quiesce.spi.BlockUsage;
+import dev.quiesce.spi.Freezable;
 import dev.quiesce.spi.FreezeException;
 import dev.quiesce.spi.FreezeHandle;
 import dev.quiesce.spi.FreezeRequest;
 import dev.quiesce.spi.FreezeState;
-import dev.quiesce.spi.Freezable;
 import dev.quiesce.spi.TargetFrozenException;
 import java.io.IOException;
 import java.lang.ref.Cleaner;

@@ -3,6 +3,7 @@ package dev.quiesce.fs.fuse;
 import dev.quiesce.core.device.FileBlockDevice;
 import dev.quiesce.fs.Dusk;
 import dev.quiesce.fs.DuskOptions;
+import dev.quiesce.fs.ImageLock;
 import dev.quiesce.spi.BlockDevice;
 import dev.quiesce.spi.FreezeState;
 import dev.quiesce.spi.TargetFrozenException;
@@ -77,7 +78,7 @@ public final class FuseMount implements AutoCloseable {
     /** Mounts the Dusk image file {@code image} on {@code dir}; its control socket goes beside the image. */
     public static FuseMount mount(Path image, Path dir, MountOptions options) throws IOException {
         Path img = image.toAbsolutePath().normalize();
-        int bs = ImageProbe.blockSize(img).orElseThrow(() -> new MountException(img.toString(),
+        int bs = Dusk.probeBlockSize(img).orElseThrow(() -> new MountException(img.toString(),
                 "not a Dusk image (no DSUP superblock); format it first"));
         FileBlockDevice device = FileBlockDevice.open(img, bs, options.readOnly());
         ImageLock lock = null;

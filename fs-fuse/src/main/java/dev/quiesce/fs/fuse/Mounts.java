@@ -1,5 +1,6 @@
 package dev.quiesce.fs.fuse;
 
+import dev.quiesce.core.host.MountTable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,14 +31,8 @@ final class Mounts {
 
     static List<Entry> all() throws IOException {
         List<Entry> out = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
-            // id parent major:minor root mountpoint options [optional...] - type source superoptions
-            String[] f = line.split(" ");
-            int dash = List.of(f).indexOf("-");
-            if (f.length < 5 || dash < 0 || dash + 2 >= f.length) {
-                continue;
-            }
-            out.add(new Entry(Path.of(unescape(f[4])), f[dash + 1], unescape(f[dash + 2])));
+        for (MountTable.Mount m : MountTable.read()) {
+            out.add(new Entry(m.mountPoint(), m.type(), m.source()));
         }
         return out;
     }
@@ -52,33 +47,6 @@ final class Mounts {
             }
         }
         return Optional.ofNullable(found);
-    }
-
-    /** mountinfo writes space, tab, newline and backslash as octal escapes. */
-    static String unescape(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && isOctal(s, i + 1)) {
-                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
-    }
-
-    private static boolean isOctal(String s, int from) {
-        if (from + 3 > s.length()) {
-            return false;
-        }
-        for (int i = from; i < from + 3; i++) {
-            if (s.charAt(i) < '0' || s.charAt(i) > '7') {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Whether {@code path} is a Unix-domain socket (and nothing else: a file there is not ours to delete). */

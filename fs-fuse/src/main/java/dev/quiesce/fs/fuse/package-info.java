@@ -14,7 +14,7 @@
  *   <li>{@code ControlProtocol} - the control channel's wire format (PROTOCOL.md);</li>
  *   <li>{@code ControlServer} - the mount side: one hold per connection, held no longer than it;</li>
  *   <li>{@code ControlClient}, {@code RemoteFreezeHandle} - the client side, every wait bounded;</li>
- *   <li>{@code ImageProbe}, {@code ImageLock} - recognising an image, keeping a second mount off it.</li>
+ *   <li>fs-reference's {@code ImageLock} and {@code Dusk.probeBlockSize} - keeping a second mount off an image, recognising one.</li>
  * </ul>
  *
  * <p>Why not {@code fsfreeze}: the kernel answers FIFREEZE on a FUSE mount with

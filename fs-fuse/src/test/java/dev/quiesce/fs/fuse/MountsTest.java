@@ -2,14 +2,15 @@ package dev.quiesce.fs.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.quiesce.core.host.MountTable;
 import org.junit.jupiter.api.Test;
 
 /** mountinfo escapes and libfuse option escapes. */
 class MountsTest {
     @Test
     void unescapesMountinfoOctal() {
-        assertEquals("/tmp/a b\\c", Mounts.unescape("/tmp/a\\040b\\134c"));
-        assertEquals("/plain\\x", Mounts.unescape("/plain\\x"));
+        assertEquals("/tmp/a b\\c", MountTable.unescape("/tmp/a\\040b\\134c"));
+        assertEquals("/plain\\x", MountTable.unescape("/plain\\x"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.quiesce.fs.nio;
 import dev.quiesce.core.device.FileBlockDevice;
 import dev.quiesce.fs.Dusk;
 import dev.quiesce.fs.DuskOptions;
+import dev.quiesce.fs.ImageLock;
 import dev.quiesce.spi.FreezeState;
 import dev.quiesce.spi.TargetFrozenException;
 import java.io.Closeable;
@@ -74,7 +75,7 @@ final class DuskFileSystem extends FileSystem {
                 throw e;
             }
         } else {
-            int bs = ImageProbe.blockSize(image).orElseThrow(() -> new java.nio.file.FileSystemException(
+            int bs = Dusk.probeBlockSize(image).orElseThrow(() -> new java.nio.file.FileSystemException(
                     image.toString(), null, "not a Dusk image (no DSUP superblock)"));
             device = FileBlockDevice.open(image, bs, s.readOnly());
         }

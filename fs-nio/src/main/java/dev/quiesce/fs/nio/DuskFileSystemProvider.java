@@ -1,5 +1,6 @@
 package dev.quiesce.fs.nio;
 
+import dev.quiesce.fs.Dusk;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -83,7 +84,7 @@ public final class DuskFileSystemProvider extends FileSystemProvider {
             throw new FileSystemAlreadyExistsException(key + " is already mounted by this provider");
         }
         boolean create = MountSettings.of(env).create() && !java.nio.file.Files.exists(path);
-        if (!create && ImageProbe.blockSize(path).isEmpty()) {
+        if (!create && Dusk.probeBlockSize(path).isEmpty()) {
             throw new UnsupportedOperationException(path + " is not a Dusk image");
         }
         return mount(path, env);

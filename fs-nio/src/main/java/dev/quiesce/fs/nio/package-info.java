@@ -7,6 +7,6 @@
  * lifecycle and open resources), {@code DuskPath}, {@code FileOperations} (the
  * provider's operations on the Dusk API), {@code DuskByteChannel},
  * {@code DuskDirectoryStream}, {@code DuskAttributes} and {@code DuskAttributeView},
- * {@code DuskFileStore}, {@code MountSettings} (the env map), {@code ImageProbe}.
+ * {@code DuskFileStore}, {@code MountSettings} (the env map), and the image lock and probe from fs-reference ({@code ImageLock}, {@code Dusk.probeBlockSize}).
  */
 package dev.quiesce.fs.nio;

@@ -1,4 +1,4 @@
-package dev.quiesce.lvm;
+package dev.quiesce.core.host;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,19 +8,21 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The kernel's table of mounts, from {@code /proc/self/mountinfo}. Freezing is only ever
- * done on a path that is itself a mount point: FIFREEZE on any other path freezes the
- * filesystem that contains it, which might be the root filesystem.
+ * The kernel's table of mounts, from {@code /proc/self/mountinfo}: what a host freezer
+ * checks before FIFREEZE (on a path that is not a mount point it would freeze whatever
+ * filesystem contains it, maybe the root) and what a FUSE mount uses to find its own and
+ * clear dead ones.
  */
-final class MountTable {
+public final class MountTable {
 
     /** One line of mountinfo: where, what type, from which source. */
-    record Mount(Path mountPoint, String type, String source) { }
+    public record Mount(Path mountPoint, String type, String source) { }
 
     private MountTable() {
     }
 
-    static List<Mount> read() throws IOException {
+    /** Every mount this process sees, in the kernel's order. */
+    public static List<Mount> read() throws IOException {
         List<Mount> mounts = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             parse(line).ifPresent(mounts::add);
@@ -29,7 +31,7 @@ final class MountTable {
     }
 
     /** The mount whose mount point is exactly {@code path} (the last one if stacked). */
-    static Optional<Mount> at(Path path) throws IOException {
+    public static Optional<Mount> at(Path path) throws IOException {
         Path wanted = path.toAbsolutePath().normalize();
         Mount found = null;
         for (Mount mount : read()) {
@@ -44,7 +46,7 @@ final class MountTable {
      * Parses {@code id parent major:minor root mountpoint options [optional...] - type
      * source superoptions}; fields escape space, tab, newline and backslash as octal.
      */
-    static Optional<Mount> parse(String line) {
+    public static Optional<Mount> parse(String line) {
         String[] fields = line.split(" ");
         int dash = -1;
         for (int i = 6; i < fields.length; i++) {
@@ -60,7 +62,8 @@ final class MountTable {
                 unescape(fields[dash + 2])));
     }
 
-    static String unescape(String field) {
+    /** Undoes mountinfo's octal escapes of space, tab, newline and backslash. */
+    public static String unescape(String field) {
         StringBuilder out = new StringBuilder(field.length());
         for (int i = 0; i < field.length(); i++) {
             char c = field.charAt(i);

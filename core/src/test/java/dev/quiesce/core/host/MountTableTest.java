@@ -1,4 +1,4 @@
-package dev.quiesce.lvm;
+package dev.quiesce.core.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,14 +27,5 @@ class MountTableTest {
     void ignoresLinesItCannotRead() {
         assertTrue(MountTable.parse("garbage").isEmpty());
         assertTrue(MountTable.parse("1 2 3:4 / /x rw no-dash-here").isEmpty());
-    }
-
-    @Test
-    void errnosAreReadFromFsfreezesWords() {
-        assertEquals("EBUSY", KernelFreezeException.errnoOf("1 fsfreeze: /m: freeze failed: Device or resource busy"));
-        assertEquals("EOPNOTSUPP", KernelFreezeException.errnoOf("1 fsfreeze: /m: freeze failed: Operation not supported"));
-        assertEquals("EPERM", KernelFreezeException.errnoOf("1 fsfreeze: /m: freeze failed: Operation not permitted"));
-        assertEquals("EINVAL", KernelFreezeException.errnoOf("1 fsfreeze: /m: unfreeze failed: Invalid argument"));
-        assertEquals("OTHER", KernelFreezeException.errnoOf("127 java.io.IOException: no such program"));
     }
 }

@@ -1,4 +1,4 @@
-package dev.quiesce.fs.fuse;
+package dev.quiesce.fs;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -9,8 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * An advisory lock on an image file for as long as it is mounted: exclusive for a
- * read-write mount, shared for a read-only one. Two read-write mounts of one image (this
+ * An advisory lock on an image file for as long as it is mounted (by the NIO provider, a
+ * FUSE mount, or any other user of a Dusk image): exclusive for a
+ * read-write mount, shared for a read-only one. Two read-write mounts of one image (the NIO
  * provider and a FUSE mount, two JVMs) would each commit over the other's blocks; the
  * second one fails here instead, naming the image. Released with {@link #close()} or by
  * the kernel when the process dies.
@@ -20,7 +21,7 @@ import java.nio.file.StandardOpenOption;
  * Callers check their own open mounts before touching the image again, so this holds
  * for other processes in the usual cases; it is a guard, not a guarantee.
  */
-final class ImageLock implements AutoCloseable {
+public final class ImageLock implements AutoCloseable {
     private final FileChannel channel;
     private final FileLock lock;
 
@@ -29,7 +30,12 @@ final class ImageLock implements AutoCloseable {
         this.lock = lock;
     }
 
-    static ImageLock acquire(Path image, boolean readOnly) throws IOException {
+    /**
+     * Locks {@code image}: shared when {@code readOnly}, else exclusive.
+     *
+     * @throws java.nio.file.FileSystemException naming the image if another mount holds it
+     */
+    public static ImageLock acquire(Path image, boolean readOnly) throws IOException {
         FileChannel ch = readOnly ? FileChannel.open(image, StandardOpenOption.READ)
                 : FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
