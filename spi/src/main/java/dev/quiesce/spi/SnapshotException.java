@@ -2,7 +2,8 @@ package dev.quiesce.spi;
 
 /**
  * A snapshot operation failed. {@link #snapshot()} names the snapshot (may be null for
- * provider-wide failures) and {@link #provider()} the provider.
+ * provider-wide failures) and {@link #provider()} the provider. A provider that throws
+ * it leaves nothing it created behind (SPEC.md S7) and never thaws the source (S9).
  */
 public class SnapshotException extends QuiesceException {
     private static final long serialVersionUID = 1L;

@@ -5,7 +5,8 @@ import java.util.Map;
 /**
  * The {@link java.util.ServiceLoader} entry point of a provider plugin: register the
  * implementation in {@code META-INF/services/dev.quiesce.spi.SnapshotProviderFactory}.
- * The implementation needs a public no-argument constructor.
+ * The implementation needs a public no-argument constructor. Every provider it creates
+ * is held to SPEC.md S1-S14; {@code quiesce kit PLUGIN.jar} checks them.
  */
 public interface SnapshotProviderFactory {
 
