@@ -80,4 +80,20 @@ public abstract class AbstractKit {
     static void notApplicableBecause(String reason) {
         Assumptions.abort(reason);
     }
+
+    /** Closes every subject a test made, all of them even if one fails; the first failure is thrown. */
+    static void closeAll(java.util.List<? extends AutoCloseable> subjects) throws Exception {
+        Exception first = null;
+        for (AutoCloseable s : subjects) {
+            try {
+                s.close();
+            } catch (Exception e) {
+                first = first == null ? e : first;
+            }
+        }
+        subjects.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
 }

@@ -95,18 +95,7 @@ public abstract class FreezableKit extends AbstractKit {
             h.thaw();
         }
         handles.clear();
-        Exception first = null;
-        for (FreezableSubject s : subjects) {
-            try {
-                s.close();
-            } catch (Exception e) {
-                first = first == null ? e : first;
-            }
-        }
-        subjects.clear();
-        if (first != null) {
-            throw first;
-        }
+        closeAll(subjects);
     }
 
     private FreezableSubject subject() throws Exception {

@@ -63,18 +63,7 @@ public abstract class SnapshotProviderKit extends AbstractKit {
 
     @AfterEach
     final void closeSubjects() throws Exception {
-        Exception first = null;
-        for (ProviderSubject s : subjects) {
-            try {
-                s.close();
-            } catch (Exception e) {
-                first = first == null ? e : first;
-            }
-        }
-        subjects.clear();
-        if (first != null) {
-            throw first;
-        }
+        closeAll(subjects);
     }
 
     private ProviderSubject subject() throws Exception {

@@ -122,12 +122,10 @@ public final class DuskBenchmark {
         return (System.nanoTime() - startNanos) / 1e9;
     }
 
-    private void sequentialWrite(RatioTable t) throws Exception {
-        long bytes = (full ? 1024L : 64L) << 20;
-        byte[] chunk = new byte[1 << 20];
-        new Random(1).nextBytes(chunk);
-        Timed rawSide = round -> {
-            try (FileBlockDevice raw = device("raw-seq", bytes + (64L << 20))) {
+    /** The baseline of the write rows: the same bytes straight to a file-backed device, flushed. */
+    private Timed rawWrite(String name, long bytes, byte[] chunk) {
+        return round -> {
+            try (FileBlockDevice raw = device(name, bytes + (64L << 20))) {
                 long start = System.nanoTime();
                 for (long at = 0; at < bytes; at += chunk.length) {
                     raw.write(at / BS, ByteBuffer.wrap(chunk));
@@ -136,6 +134,13 @@ public final class DuskBenchmark {
                 return seconds(start);
             }
         };
+    }
+
+    private void sequentialWrite(RatioTable t) throws Exception {
+        long bytes = (full ? 1024L : 64L) << 20;
+        byte[] chunk = new byte[1 << 20];
+        new Random(1).nextBytes(chunk);
+        Timed rawSide = rawWrite("raw-seq", bytes, chunk);
         double[] times = bestInTurns(round -> {
             try (FileBlockDevice dev = device("fs-seq", bytes * 2 + (64L << 20))) {
                 Dusk.format(dev);
@@ -274,16 +279,7 @@ public final class DuskBenchmark {
         long bytes = (full ? 256L : 32L) << 20;
         byte[] chunk = new byte[1 << 20];
         new Random(3).nextBytes(chunk);
-        Timed rawSide = round -> {
-            try (FileBlockDevice raw = device("raw-freeze", bytes + (64L << 20))) {
-                long start = System.nanoTime();
-                for (long at = 0; at < bytes; at += chunk.length) {
-                    raw.write(at / BS, ByteBuffer.wrap(chunk));
-                }
-                raw.flush();
-                return seconds(start);
-            }
-        };
+        Timed rawSide = rawWrite("raw-freeze", bytes, chunk);
         double[] times = bestInTurns(round -> {
             try (FileBlockDevice dev = device("fs-freeze", bytes * 2 + (64L << 20))) {
                 Dusk.format(dev);
