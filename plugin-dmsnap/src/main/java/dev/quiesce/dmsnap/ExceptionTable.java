@@ -6,27 +6,28 @@ import java.util.Arrays;
  * The exceptions of one interval between cuts: origin chunk to data chunk, with no object
  * per exception.
  *
- * <p>Most entries live in {@code sorted}: exception words ({@link StoreCodec#exception})
- * in origin order, found by binary search, 8 bytes each. They are held in pieces of
- * 32768 words (the last one exactly sized) rather than one array, because a collector
+ * <p>Most entries live in sorted runs ({@link PackedExceptions}) of up to 32768, in origin
+ * order, found by binary search over the runs and then within one; each entry takes only
+ * the bits its run needs, at most 63. Runs rather than one array, because a collector
  * with regions (G1) rounds a huge array up to whole regions, which would add bytes per
  * exception.
- * New entries go to {@code recent}, a small open-addressing hash of words whose capacity
- * follows the square root of the table, so it adds O(sqrt n) bytes, not O(n); when it is
- * half full it is folded into {@code sorted} by one merge pass, which costs O(sqrt n)
- * amortised per insert. Reopening a store builds {@code sorted} straight from the slot
- * table (see {@link #fromUnsorted}).
+ * New entries go to {@code recent}, a small open-addressing hash of exception words whose
+ * capacity follows the square root of the table, so it adds O(sqrt n) bytes, not O(n);
+ * when it is half full it is folded into the runs by one merge pass, which costs
+ * O(sqrt n) amortised per insert. Reopening a store builds the runs straight from the
+ * slot table (see {@link #fromUnsorted}).
  *
  * <p>Not thread-safe: the engine's lock guards it.
  */
 final class ExceptionTable {
     private static final long EMPTY = StoreCodec.NO_EXCEPTION;
     private static final int MIN_RECENT = 64;
+    private static final int RUN = 1 << 15;
+    private static final PackedExceptions[] NO_RUNS = new PackedExceptions[0];
 
-    private static final int PIECE_SHIFT = 15;
-    private static final int PIECE = 1 << PIECE_SHIFT;
-
-    private long[][] pieces;
+    private PackedExceptions[] runs;
+    /** The first origin of each run, to find the run that may hold a chunk. */
+    private int[] runFirst;
     private int sortedSize;
     private long[] recent;
     private int recentCount;
@@ -39,26 +40,21 @@ final class ExceptionTable {
     }
 
     private void setSorted(long[] words, int n) {
-        int count = (n + PIECE - 1) >>> PIECE_SHIFT;
-        long[][] p = new long[count][];
-        for (int i = 0; i < count; i++) {
-            int from = i << PIECE_SHIFT;
-            p[i] = Arrays.copyOfRange(words, from, Math.min(n, from + PIECE));
+        RunBuilder b = new RunBuilder(n);
+        for (int i = 0; i < n; i += RUN) {
+            b.addRun(words, i, Math.min(n, i + RUN));
         }
-        pieces = p;
-        sortedSize = n;
+        b.install();
         recent = newRecent(n);
         recentCount = 0;
     }
 
-    private long sortedAt(int i) {
-        return pieces[i >>> PIECE_SHIFT][i & (PIECE - 1)];
-    }
-
     private long[] sortedArray() {
         long[] out = new long[sortedSize];
-        for (int i = 0; i < pieces.length; i++) {
-            System.arraycopy(pieces[i], 0, out, i << PIECE_SHIFT, pieces[i].length);
+        int at = 0;
+        for (PackedExceptions run : runs) {
+            run.unpackInto(out, at);
+            at += run.size();
         }
         return out;
     }
@@ -96,8 +92,12 @@ final class ExceptionTable {
         if (w != EMPTY) {
             return StoreCodec.dataChunkOf(w);
         }
-        int i = searchSorted(originChunk);
-        return i >= 0 ? StoreCodec.dataChunkOf(sortedAt(i)) : -1;
+        int r = runHolding(originChunk);
+        if (r < 0) {
+            return -1;
+        }
+        int i = runs[r].indexOf(originChunk);
+        return i >= 0 ? StoreCodec.dataChunkOf(runs[r].wordAt(i)) : -1;
     }
 
     boolean contains(int originChunk) {
@@ -128,9 +128,9 @@ final class ExceptionTable {
 
     /** Heap bytes held by the table's arrays (the measure of "bytes per exception"). */
     long heapBytes() {
-        long bytes = 16L + 8L * pieces.length + 16L + 8L * recent.length + 32;
-        for (long[] piece : pieces) {
-            bytes += 16L + 8L * piece.length;
+        long bytes = 16L + 4L * runs.length + 16L + 8L * runs.length + 16L + 8L * recent.length + 32;
+        for (PackedExceptions run : runs) {
+            bytes += run.heapBytes();
         }
         return bytes;
     }
@@ -144,9 +144,9 @@ final class ExceptionTable {
     /** Calls {@code action} with every exception word, in origin order. */
     void forEach(java.util.function.LongConsumer action) {
         fold();
-        for (long[] piece : pieces) {
-            for (long w : piece) {
-                action.accept(w);
+        for (PackedExceptions run : runs) {
+            for (int i = 0; i < run.size(); i++) {
+                action.accept(run.wordAt(i));
             }
         }
     }
@@ -207,30 +207,89 @@ final class ExceptionTable {
                 add[n++] = w;
             }
         }
-        Arrays.sort(add);
-        // Merge straight into the new pieces: one pass over the table, no whole-table temporary.
+        java.util.Arrays.sort(add);
+        // Merge run by run into new runs: one pass over the table, no whole-table temporary.
         int total = sortedSize + n;
-        long[][] out = new long[(total + PIECE - 1) >>> PIECE_SHIFT][];
-        for (int p = 0; p < out.length; p++) {
-            out[p] = new long[Math.min(PIECE, total - (p << PIECE_SHIFT))];
-        }
-        int i = 0;
+        RunBuilder out = new RunBuilder(total);
+        long[] unpacked = new long[RUN];
         int j = 0;
-        for (int k = 0; k < total; k++) {
-            long w;
-            if (j == n || (i < sortedSize && sortedAt(i) < add[j])) {
-                w = sortedAt(i++);
-            } else {
-                w = add[j++];
+        for (PackedExceptions run : runs) {
+            run.unpackInto(unpacked, 0);
+            for (int k = 0; k < run.size(); k++) {
+                while (j < n && add[j] < unpacked[k]) {
+                    out.add(add[j++]);
+                }
+                out.add(unpacked[k]);
             }
-            out[k >>> PIECE_SHIFT][k & (PIECE - 1)] = w;
         }
-        pieces = out;
-        sortedSize = total;
+        while (j < n) {
+            out.add(add[j++]);
+        }
+        out.install();
         long[] r = newRecentLength(total) == recent.length ? recent : new long[newRecentLength(total)];
         Arrays.fill(r, EMPTY);
         recent = r;
         recentCount = 0;
+    }
+
+    /** The run whose origins may include {@code originChunk}, or -1. */
+    private int runHolding(int originChunk) {
+        int lo = 0;
+        int hi = runFirst.length - 1;
+        int found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (runFirst[mid] <= originChunk) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    /** Collects exception words in origin order into runs of {@link #RUN}, then installs them. */
+    private final class RunBuilder {
+        private final PackedExceptions[] built;
+        private int count;
+        private long[] pending;
+        private int pendingSize;
+        private int total;
+
+        RunBuilder(int expected) {
+            built = expected == 0 ? NO_RUNS : new PackedExceptions[(expected + RUN - 1) / RUN];
+        }
+
+        void add(long word) {
+            if (pending == null) {
+                pending = new long[RUN];
+            }
+            pending[pendingSize++] = word;
+            if (pendingSize == RUN) {
+                addRun(pending, 0, RUN);
+                pendingSize = 0;
+            }
+        }
+
+        void addRun(long[] words, int from, int to) {
+            built[count++] = PackedExceptions.pack(words, from, to);
+            total += to - from;
+        }
+
+        void install() {
+            if (pendingSize > 0) {
+                addRun(pending, 0, pendingSize);
+                pendingSize = 0;
+            }
+            int[] first = new int[count];
+            for (int i = 0; i < count; i++) {
+                first[i] = built[i].firstOrigin();
+            }
+            runs = count == built.length ? built : Arrays.copyOf(built, count);
+            runFirst = first;
+            sortedSize = total;
+        }
     }
 
     private long findRecent(int originChunk) {
@@ -243,48 +302,6 @@ final class ExceptionTable {
             }
             i = (i + 1) & mask;
         }
-    }
-
-    /**
-     * Interpolation first (copied chunks are spread over the origin, so a guess from the
-     * key lands close in one or two steps), then plain binary search in what is left,
-     * which bounds the worst case at O(log n).
-     */
-    private int searchSorted(int originChunk) {
-        int lo = 0;
-        int hi = sortedSize - 1;
-        for (int step = 0; step < 3 && lo <= hi; step++) {
-            int loKey = StoreCodec.originOf(sortedAt(lo));
-            int hiKey = StoreCodec.originOf(sortedAt(hi));
-            if (originChunk < loKey || originChunk > hiKey) {
-                return -1;
-            }
-            if (loKey == hiKey) {
-                return lo;
-            }
-            int guess = lo + (int) ((long) (originChunk - loKey) * (hi - lo) / (hiKey - loKey));
-            int o = StoreCodec.originOf(sortedAt(guess));
-            if (o == originChunk) {
-                return guess;
-            }
-            if (o < originChunk) {
-                lo = guess + 1;
-            } else {
-                hi = guess - 1;
-            }
-        }
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int o = StoreCodec.originOf(sortedAt(mid));
-            if (o < originChunk) {
-                lo = mid + 1;
-            } else if (o > originChunk) {
-                hi = mid - 1;
-            } else {
-                return mid;
-            }
-        }
-        return -1;
     }
 
     private static long[] newRecent(int sortedSize) {

@@ -97,20 +97,48 @@ class ExceptionTableTest {
     }
 
     @Test
-    void holdsAtMostEightBytesPerExceptionPlusASquareRootTerm() {
+    void holdsAtMostEightBytesPerExceptionEvenWhenEveryBitIsNeeded() {
         int n = 1_000_000;
         long[] words = new long[n];
         Random r = new Random(3);
         for (int i = 0; i < n; i++) {
-            words[i] = StoreCodec.exception(i * 2L + (r.nextBoolean() ? 1 : 0), i);
+            // Origins over the whole 31-bit range, data chunks over the whole 32-bit range:
+            // the widest entries a run can have.
+            words[i] = StoreCodec.exception(r.nextInt(Integer.MAX_VALUE), r.nextInt() & 0xFFFF_FFFFL);
         }
         ExceptionTable t = ExceptionTable.fromUnsorted(words, n, (a, b) -> a, d -> { });
         double perException = (double) t.heapBytes() / t.size();
-        assertTrue(perException <= 8.1, "bytes per exception " + perException);
-        for (int i = 0; i < 10_000; i++) {
-            t.put(2 * n + i, n + i);
+        assertTrue(perException <= 8.0, "bytes per exception " + perException);
+        Map<Integer, Long> added = new HashMap<>();
+        while (added.size() < 20_000) {
+            int origin = r.nextInt(Integer.MAX_VALUE);
+            if (t.find(origin) < 0 && !added.containsKey(origin)) {
+                long data = r.nextInt() & 0xFFFF_FFFFL;
+                t.put(origin, data);
+                added.put(origin, data);
+            }
         }
         perException = (double) t.heapBytes() / t.size();
-        assertTrue(perException <= 8.1, "bytes per exception after inserts " + perException);
+        assertTrue(perException <= 8.0, "bytes per exception after inserts " + perException);
+        for (Map.Entry<Integer, Long> e : added.entrySet()) {
+            assertEquals(e.getValue(), t.find(e.getKey()));
+        }
+    }
+
+    @Test
+    void packsCloseExceptionsInFewerBytes() {
+        int n = 1_000_000;
+        long[] words = new long[n];
+        Random r = new Random(4);
+        for (int i = 0; i < n; i++) {
+            words[i] = StoreCodec.exception(i * 2L + (r.nextBoolean() ? 1 : 0), i);
+        }
+        ExceptionTable t = ExceptionTable.fromUnsorted(words, n, (a, b) -> a, d -> { });
+        // 32768 entries a run span 65536 origins (17 bits) and 32768 data chunks (15 bits).
+        double perException = (double) t.heapBytes() / t.size();
+        assertTrue(perException <= 4.1, "bytes per exception " + perException);
+        for (int i = 0; i < n; i += 7) {
+            assertEquals(i, t.find(StoreCodec.originOf(words[i])));
+        }
     }
 }

@@ -3,14 +3,14 @@ package dev.quiesce.benchmarks.dmsnap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The same first-write workload against a qcow2 overlay on a raw base, written by one
  * {@code qemu-io} process (Debian qemu-utils): one {@code write -q} command per 4 KiB
- * write and a final {@code flush}. The process's start-up and open, timed with a run that
+ * write and a final {@code flush}, fed through its standard input (65536 commands do
+ * not fit on a command line). The process's start-up and open, timed with a run that
  * only flushes, is subtracted.
  */
 final class Qcow2 {
@@ -60,34 +60,47 @@ final class Qcow2 {
                 overlay.toString()));
     }
 
-    private List<String> commands(Path overlay, long[] positions) {
-        List<String> cmd = new ArrayList<>(List.of(qemuIo, "-f", "qcow2"));
+    private Script commands(Path overlay, long[] positions) {
+        StringBuilder script = new StringBuilder(positions.length * 40);
         for (long p : positions) {
-            cmd.add("-c");
-            cmd.add("write -q -P 0x5a " + p * 4096 + " 4k");
+            script.append("write -q -P 0x5a ").append(p * 4096).append(" 4k\n");
         }
-        cmd.add("-c");
-        cmd.add("flush");
-        cmd.add(overlay.toString());
-        return cmd;
+        script.append("flush\nquit\n");
+        return new Script(List.of(qemuIo, "-f", "qcow2", overlay.toString()), script.toString());
     }
 
-    private static double seconds(List<String> cmd) throws IOException, InterruptedException {
+    private record Script(List<String> command, String stdin) {
+    }
+
+    private static double seconds(Script script) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
-        run(cmd);
+        run(script.command(), script.stdin());
         return (System.nanoTime() - t0) / 1e9;
     }
 
     private static void run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException(cmd.get(0) + " did not finish in " + TIMEOUT_SECONDS + " s");
-        }
-        if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd.subList(0, Math.min(4, cmd.size()))) + " failed with "
-                    + p.exitValue() + ": " + new String(out, java.nio.charset.StandardCharsets.UTF_8));
+        run(cmd, "");
+    }
+
+    /** Runs {@code cmd} with {@code stdin}; both ends are files, so the wait below is what bounds it. */
+    private static void run(List<String> cmd, String stdin) throws IOException, InterruptedException {
+        Path in = Files.createTempFile("qemu-io", ".in");
+        Path out = Files.createTempFile("qemu-io", ".out");
+        try {
+            Files.writeString(in, stdin, java.nio.charset.StandardCharsets.US_ASCII);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectInput(in.toFile()).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(cmd.get(0) + " did not finish in " + TIMEOUT_SECONDS + " s");
+            }
+            if (p.exitValue() != 0) {
+                throw new IOException(String.join(" ", cmd) + " failed with " + p.exitValue() + ": "
+                        + Files.readString(out));
+            }
+        } finally {
+            Files.deleteIfExists(in);
+            Files.deleteIfExists(out);
         }
     }
 }
