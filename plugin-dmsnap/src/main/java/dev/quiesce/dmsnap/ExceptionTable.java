@@ -6,61 +6,67 @@ import java.util.Arrays;
  * The exceptions of one interval between cuts: origin chunk to data chunk, with no object
  * per exception.
  *
- * <p>Most entries live in sorted runs ({@link PackedExceptions}) of up to 32768, in origin
- * order, found by binary search over the runs and then within one; each entry takes only
- * the bits its run needs, at most 63. Runs rather than one array, because a collector
- * with regions (G1) rounds a huge array up to whole regions, which would add bytes per
- * exception.
- * New entries go to {@code recent}, a small open-addressing hash of exception words whose
- * capacity follows the square root of the table, so it adds O(sqrt n) bytes, not O(n);
- * when it is half full it is folded into the runs by one merge pass, which costs
- * O(sqrt n) amortised per insert. Reopening a store builds the runs straight from the
- * slot table (see {@link #fromUnsorted}).
+ * <p>The table is a row of runs that split the origin between them: run {@code i} takes
+ * the chunks from {@code runFirst[i]} up to the next run's first (run 0 also everything
+ * below). Each run is a sorted, bit-packed {@link PackedExceptions} of up to
+ * {@value #RUN_MAX} entries, each entry in only the bits that run needs (at most 63),
+ * plus a small sorted buffer of plain exception words for the inserts since the run was
+ * last packed. When a buffer holds {@value #BUFFER} words the run is packed again with
+ * them, and split in two if it grew past {@value #RUN_MAX}: an insert costs
+ * O({@value #RUN_MAX} / {@value #BUFFER}) work however large the table, and a lookup two
+ * binary searches. Runs rather than one array also keep a collector with regions (G1)
+ * from rounding one huge array up to whole regions.
+ *
+ * <p>Heap: the packed entries (typically 4-6 bytes, never over 63 bits), about 90 bytes
+ * a run, and at most {@value #BUFFER} 8-byte words a run in buffers: a table built from
+ * sorted words stays under 8 bytes an exception whatever the entries; inserts since the
+ * last repack of their run add at most (16 + 8 * {@value #BUFFER}) / {@value #RUN} bytes
+ * an exception, 0.52.
  *
  * <p>Not thread-safe: the engine's lock guards it.
  */
 final class ExceptionTable {
-    private static final long EMPTY = StoreCodec.NO_EXCEPTION;
-    private static final int MIN_RECENT = 64;
-    private static final int RUN = 1 << 15;
-    private static final PackedExceptions[] NO_RUNS = new PackedExceptions[0];
+    /** Entries a run is built with when a table is made from sorted words. */
+    private static final int RUN = 1024;
+    /** A run that grows past this when its buffer is packed in is split. */
+    private static final int RUN_MAX = 2 * RUN;
+    private static final int BUFFER = 64;
+    private static final long[] NO_WORDS = new long[0];
 
     private PackedExceptions[] runs;
-    /** The first origin of each run, to find the run that may hold a chunk. */
+    private long[][] buffers;
+    private int[] buffered;
     private int[] runFirst;
-    private int sortedSize;
-    private long[] recent;
-    private int recentCount;
+    private int runCount;
+    private int size;
+    /** Room to merge one run with its buffer; made at the first repack, so tables only read never hold it. */
+    private long[] scratch;
 
     private ExceptionTable(long[] sorted, int n) {
         setSorted(sorted, n);
-        // A table that is only read (reopened, or an old interval) keeps the smallest hash;
-        // the first fold sizes it for inserts.
-        recent = newRecent(0);
     }
 
     private void setSorted(long[] words, int n) {
-        RunBuilder b = new RunBuilder(n);
+        int count = Math.max(1, (n + RUN - 1) / RUN);
+        runs = new PackedExceptions[count];
+        buffers = new long[count][];
+        buffered = new int[count];
+        runFirst = new int[count];
+        runCount = 0;
         for (int i = 0; i < n; i += RUN) {
-            b.addRun(words, i, Math.min(n, i + RUN));
+            PackedExceptions run = PackedExceptions.pack(words, i, Math.min(n, i + RUN));
+            runFirst[runCount] = run.firstOrigin();
+            runs[runCount++] = run;
         }
-        b.install();
-        recent = newRecent(n);
-        recentCount = 0;
-    }
-
-    private long[] sortedArray() {
-        long[] out = new long[sortedSize];
-        int at = 0;
-        for (PackedExceptions run : runs) {
-            run.unpackInto(out, at);
-            at += run.size();
+        if (runCount == 0) {
+            runCount = 1;
         }
-        return out;
+        runFirst[0] = 0;
+        size = n;
     }
 
     static ExceptionTable empty() {
-        return new ExceptionTable(new long[0], 0);
+        return new ExceptionTable(NO_WORDS, 0);
     }
 
     /**
@@ -88,16 +94,14 @@ final class ExceptionTable {
 
     /** The data chunk of {@code originChunk}, or -1. */
     long find(int originChunk) {
-        long w = findRecent(originChunk);
-        if (w != EMPTY) {
-            return StoreCodec.dataChunkOf(w);
-        }
         int r = runHolding(originChunk);
-        if (r < 0) {
-            return -1;
+        int b = searchBuffer(r, originChunk);
+        if (b >= 0) {
+            return StoreCodec.dataChunkOf(buffers[r][b]);
         }
-        int i = runs[r].indexOf(originChunk);
-        return i >= 0 ? StoreCodec.dataChunkOf(runs[r].wordAt(i)) : -1;
+        PackedExceptions run = runs[r];
+        int i = run == null ? -1 : run.indexOf(originChunk);
+        return i >= 0 ? StoreCodec.dataChunkOf(run.wordAt(i)) : -1;
     }
 
     boolean contains(int originChunk) {
@@ -106,47 +110,58 @@ final class ExceptionTable {
 
     /** Adds an exception for an origin chunk that has none in this table. */
     void put(int originChunk, long dataChunk) {
-        long word = StoreCodec.exception(originChunk, dataChunk);
-        int mask = recent.length - 1;
-        int i = hash(originChunk) & mask;
-        while (recent[i] != EMPTY) {
-            if (StoreCodec.originOf(recent[i]) == originChunk) {
-                throw new IllegalStateException("origin chunk " + originChunk + " already has an exception");
-            }
-            i = (i + 1) & mask;
+        int r = runHolding(originChunk);
+        int b = searchBuffer(r, originChunk);
+        if (b >= 0 || (runs[r] != null && runs[r].indexOf(originChunk) >= 0)) {
+            throw new IllegalStateException("origin chunk " + originChunk + " already has an exception");
         }
-        recent[i] = word;
-        recentCount++;
-        if (recentCount * 2 >= recent.length) {
-            fold();
+        int at = -b - 1;
+        long[] buffer = buffers[r];
+        int n = buffered[r];
+        if (buffer == null || n == buffer.length) {
+            buffer = Arrays.copyOf(buffer == null ? NO_WORDS : buffer, Math.max(4, n * 2));
+            buffers[r] = buffer;
+        }
+        System.arraycopy(buffer, at, buffer, at + 1, n - at);
+        buffer[at] = StoreCodec.exception(originChunk, dataChunk);
+        buffered[r] = n + 1;
+        size++;
+        if (n + 1 == BUFFER) {
+            repack(r);
         }
     }
 
     int size() {
-        return sortedSize + recentCount;
+        return size;
     }
 
-    /** Heap bytes held by the table's arrays (the measure of "bytes per exception"). */
+    /** Heap bytes held by the table's arrays and runs (the measure of "bytes per exception"). */
     long heapBytes() {
-        long bytes = 16L + 4L * runs.length + 16L + 8L * runs.length + 16L + 8L * recent.length + 32;
-        for (PackedExceptions run : runs) {
-            bytes += run.heapBytes();
+        long bytes = 48 + 4 * (16L + 8L * runs.length) + (scratch == null ? 0 : 16 + 8L * scratch.length);
+        for (int r = 0; r < runCount; r++) {
+            bytes += runs[r] == null ? 0 : runs[r].heapBytes();
+            bytes += buffers[r] == null ? 0 : 16 + 8L * buffers[r].length;
         }
         return bytes;
     }
 
     /** Every exception word, in origin order. */
     long[] toSortedWords() {
-        fold();
-        return sortedArray();
+        long[] out = new long[size];
+        int k = 0;
+        for (int r = 0; r < runCount; r++) {
+            k = mergeRun(r, out, k);
+        }
+        return out;
     }
 
     /** Calls {@code action} with every exception word, in origin order. */
     void forEach(java.util.function.LongConsumer action) {
-        fold();
-        for (PackedExceptions run : runs) {
-            for (int i = 0; i < run.size(); i++) {
-                action.accept(run.wordAt(i));
+        long[] merged = new long[RUN_MAX + BUFFER];
+        for (int r = 0; r < runCount; r++) {
+            int n = mergeRun(r, merged, 0);
+            for (int i = 0; i < n; i++) {
+                action.accept(merged[i]);
             }
         }
     }
@@ -158,8 +173,7 @@ final class ExceptionTable {
      * {@code freed}, as does any copy {@code wanted} rejects (no remaining snapshot needs it).
      */
     void absorb(ExceptionTable later, java.util.function.LongPredicate wanted, java.util.function.LongConsumer freed) {
-        fold();
-        long[] a = sortedArray();
+        long[] a = toSortedWords();
         long[] b = later.toSortedWords();
         long[] out = new long[a.length + b.length];
         int i = 0;
@@ -196,47 +210,80 @@ final class ExceptionTable {
         setSorted(out, k);
     }
 
-    private void fold() {
-        if (recentCount == 0) {
-            return;
-        }
-        long[] add = new long[recentCount];
-        int n = 0;
-        for (long w : recent) {
-            if (w != EMPTY) {
-                add[n++] = w;
+    /** Writes run {@code r}'s packed entries and buffer, merged in origin order, to {@code out} from {@code at}; returns the end. */
+    private int mergeRun(int r, long[] out, int at) {
+        PackedExceptions run = runs[r];
+        long[] buffer = buffers[r];
+        int nb = buffered[r];
+        int np = run == null ? 0 : run.size();
+        if (nb == 0) {
+            if (np > 0) {
+                run.unpackInto(out, at);
             }
+            return at + np;
         }
-        java.util.Arrays.sort(add);
-        // Merge run by run into new runs: one pass over the table, no whole-table temporary.
-        int total = sortedSize + n;
-        RunBuilder out = new RunBuilder(total);
-        long[] unpacked = new long[RUN];
+        // Unpack to the end of the room, then merge forward: the write index never passes the read index.
+        int from = at + nb;
+        if (np > 0) {
+            run.unpackInto(out, from);
+        }
+        int i = from;
+        int end = from + np;
         int j = 0;
-        for (PackedExceptions run : runs) {
-            run.unpackInto(unpacked, 0);
-            for (int k = 0; k < run.size(); k++) {
-                while (j < n && add[j] < unpacked[k]) {
-                    out.add(add[j++]);
-                }
-                out.add(unpacked[k]);
+        int k = at;
+        while (j < nb) {
+            if (i < end && out[i] < buffer[j]) {
+                out[k++] = out[i++];
+            } else {
+                out[k++] = buffer[j++];
             }
         }
-        while (j < n) {
-            out.add(add[j++]);
-        }
-        out.install();
-        long[] r = newRecentLength(total) == recent.length ? recent : new long[newRecentLength(total)];
-        Arrays.fill(r, EMPTY);
-        recent = r;
-        recentCount = 0;
+        return end;
     }
 
-    /** The run whose origins may include {@code originChunk}, or -1. */
+    /** Packs run {@code r}'s buffer into it, splitting the run if it grew too long. */
+    private void repack(int r) {
+        if (scratch == null) {
+            scratch = new long[RUN_MAX + BUFFER];
+        }
+        long[] words = scratch;
+        int n = mergeRun(r, words, 0);
+        buffers[r] = null;
+        buffered[r] = 0;
+        if (n <= RUN_MAX) {
+            runs[r] = PackedExceptions.pack(words, 0, n);
+            return;
+        }
+        int half = n / 2;
+        runs[r] = PackedExceptions.pack(words, 0, half);
+        insertRun(r + 1, PackedExceptions.pack(words, half, n));
+    }
+
+    private void insertRun(int at, PackedExceptions run) {
+        if (runCount == runs.length) {
+            int grown = runs.length + Math.max(4, runs.length / 4);
+            runs = Arrays.copyOf(runs, grown);
+            buffers = Arrays.copyOf(buffers, grown);
+            buffered = Arrays.copyOf(buffered, grown);
+            runFirst = Arrays.copyOf(runFirst, grown);
+        }
+        int tail = runCount - at;
+        System.arraycopy(runs, at, runs, at + 1, tail);
+        System.arraycopy(buffers, at, buffers, at + 1, tail);
+        System.arraycopy(buffered, at, buffered, at + 1, tail);
+        System.arraycopy(runFirst, at, runFirst, at + 1, tail);
+        runs[at] = run;
+        buffers[at] = null;
+        buffered[at] = 0;
+        runFirst[at] = run.firstOrigin();
+        runCount++;
+    }
+
+    /** The run that takes {@code originChunk}: the last whose first origin is not above it, or run 0. */
     private int runHolding(int originChunk) {
-        int lo = 0;
-        int hi = runFirst.length - 1;
-        int found = -1;
+        int lo = 1;
+        int hi = runCount - 1;
+        int found = 0;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             if (runFirst[mid] <= originChunk) {
@@ -249,79 +296,23 @@ final class ExceptionTable {
         return found;
     }
 
-    /** Collects exception words in origin order into runs of {@link #RUN}, then installs them. */
-    private final class RunBuilder {
-        private final PackedExceptions[] built;
-        private int count;
-        private long[] pending;
-        private int pendingSize;
-        private int total;
-
-        RunBuilder(int expected) {
-            built = expected == 0 ? NO_RUNS : new PackedExceptions[(expected + RUN - 1) / RUN];
-        }
-
-        void add(long word) {
-            if (pending == null) {
-                pending = new long[RUN];
-            }
-            pending[pendingSize++] = word;
-            if (pendingSize == RUN) {
-                addRun(pending, 0, RUN);
-                pendingSize = 0;
+    /** Index of {@code originChunk} in run {@code r}'s buffer, or {@code -(insertion point) - 1}. */
+    private int searchBuffer(int r, int originChunk) {
+        long[] buffer = buffers[r];
+        int lo = 0;
+        int hi = buffered[r] - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int o = StoreCodec.originOf(buffer[mid]);
+            if (o < originChunk) {
+                lo = mid + 1;
+            } else if (o > originChunk) {
+                hi = mid - 1;
+            } else {
+                return mid;
             }
         }
-
-        void addRun(long[] words, int from, int to) {
-            built[count++] = PackedExceptions.pack(words, from, to);
-            total += to - from;
-        }
-
-        void install() {
-            if (pendingSize > 0) {
-                addRun(pending, 0, pendingSize);
-                pendingSize = 0;
-            }
-            int[] first = new int[count];
-            for (int i = 0; i < count; i++) {
-                first[i] = built[i].firstOrigin();
-            }
-            runs = count == built.length ? built : Arrays.copyOf(built, count);
-            runFirst = first;
-            sortedSize = total;
-        }
-    }
-
-    private long findRecent(int originChunk) {
-        int mask = recent.length - 1;
-        int i = hash(originChunk) & mask;
-        while (true) {
-            long w = recent[i];
-            if (w == EMPTY || StoreCodec.originOf(w) == originChunk) {
-                return w;
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    private static long[] newRecent(int sortedSize) {
-        long[] r = new long[newRecentLength(sortedSize)];
-        Arrays.fill(r, EMPTY);
-        return r;
-    }
-
-    /**
-     * About 8 sqrt(n) slots, a power of two: a fold every ~4 sqrt(n) inserts keeps the
-     * amortised merge cost near sqrt(n)/4 words per insert, for O(sqrt n) bytes.
-     */
-    private static int newRecentLength(int sortedSize) {
-        int want = Math.max(MIN_RECENT, 8 * (int) Math.sqrt(sortedSize));
-        return Integer.highestOneBit(want - 1) << 1;
-    }
-
-    private static int hash(int key) {
-        int h = key * 0x9E3779B1;
-        return h ^ (h >>> 16);
+        return -lo - 1;
     }
 
     /** Sorts by the origin in the high word: two 16-bit LSD passes, stable. */

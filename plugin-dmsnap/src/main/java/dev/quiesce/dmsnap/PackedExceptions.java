@@ -105,10 +105,20 @@ final class PackedExceptions {
         return StoreCodec.exception(firstOrigin + (e >>> dataBits), dataBase + (e & ((1L << dataBits) - 1)));
     }
 
-    /** Writes every exception word, in origin order, to {@code out} from {@code at}. */
+    /** Writes every exception word, in origin order, to {@code out} from {@code at}; one sequential pass. */
     void unpackInto(long[] out, int at) {
+        long dataMask = (1L << dataBits) - 1;
+        long position = 0;
         for (int i = 0; i < size; i++) {
-            out[at + i] = wordAt(i);
+            int word = (int) (position >>> 6);
+            int shift = (int) (position & 63);
+            long v = bits[word] >>> shift;
+            if (shift + width > 64) {
+                v |= bits[word + 1] << (64 - shift);
+            }
+            v &= mask;
+            out[at + i] = StoreCodec.exception(firstOrigin + (v >>> dataBits), dataBase + (v & dataMask));
+            position += width;
         }
     }
 
