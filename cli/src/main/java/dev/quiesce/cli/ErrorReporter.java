@@ -4,8 +4,10 @@ import dev.quiesce.cdi.ProviderCreationException;
 import dev.quiesce.core.ProviderNotFoundException;
 import dev.quiesce.fs.CorruptFilesystemException;
 import dev.quiesce.fs.NoSpaceLeftException;
+import dev.quiesce.fs.fuse.MountException;
 import dev.quiesce.spi.NoSpaceException;
 import dev.quiesce.spi.QuiesceException;
+import dev.quiesce.spi.TargetFrozenException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -73,6 +75,9 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler, Com
         }
         if (e instanceof InterruptedException || e instanceof CancellationException) {
             return ExitCode.INTERRUPTED;
+        }
+        if (e instanceof MountException || e instanceof TargetFrozenException) {
+            return ExitCode.MOUNT_REFUSED;
         }
         if (e instanceof QuiesceException || e instanceof ProviderCreationException) {
             return ExitCode.SNAPSHOT_FAILED;

@@ -19,6 +19,11 @@ public final class ExitCode {
     public static final int NO_SPACE = 5;
     /** The freeze or the snapshot failed (vetoed, timed out, window overrun, lease lapsed, provider error). */
     public static final int SNAPSHOT_FAILED = 6;
+    /**
+     * A mount or unmount was refused: the directory is busy or already mounted, the image
+     * is in use by another mount, the filesystem is frozen, or FUSE is not available.
+     */
+    public static final int MOUNT_REFUSED = 7;
     /** An unexpected internal error: rerun with --verbose and report the stack trace. */
     public static final int INTERNAL = 70;
     /** Interrupted (Ctrl-C); the filesystem was thawed and partial output removed. */
@@ -33,6 +38,7 @@ public final class ExitCode {
         "4:image corrupt or not a reference filesystem (fsck found problems)",
         "5:no space on the target (nothing partial left)",
         "6:freeze or snapshot failed",
+        "7:mount or unmount refused (busy, image in use, frozen, or no FUSE)",
         "70:internal error (rerun with --verbose and report it)",
         "130:interrupted; filesystem thawed, partial output removed",
     };

@@ -4,6 +4,7 @@ import dev.quiesce.core.device.FileBlockDevice;
 import dev.quiesce.dmsnap.DmsnapProvider;
 import dev.quiesce.fs.Dusk;
 import dev.quiesce.fs.DuskOptions;
+import dev.quiesce.fs.ImageLock;
 import dev.quiesce.spi.BlockDevice;
 import dev.quiesce.spi.SnapshotException;
 import dev.quiesce.spi.SnapshotProvider;
@@ -31,15 +32,17 @@ final class Image implements AutoCloseable {
 
     private final Path path;
     private final FileBlockDevice file;
+    private final ImageLock lock;
     private BlockDevice device;
     private SnapshotSource source;
     private SnapshotProvider originProvider;
     private Dusk mounted;
 
-    private Image(Path path, FileBlockDevice file) {
+    private Image(Path path, FileBlockDevice file, ImageLock lock) {
         this.path = path;
         this.file = file;
         this.device = file;
+        this.lock = lock;
     }
 
     /** The sidecar directory of {@code image}. */
@@ -62,15 +65,38 @@ final class Image implements AutoCloseable {
      * Opens an existing image.
      *
      * @throws NoSuchFileException if it does not exist
+     * @throws CliException (mount refused) if a mount holds it: exclusively, or at all when writing
      */
-    static Image open(Path path, int blockSize, boolean readOnly) throws IOException {
+    static Image open(Path path, int blockSize, boolean readOnly) throws IOException, CliException {
         if (!Files.exists(path)) {
             throw new NoSuchFileException(path.toString());
         }
         if (Files.isDirectory(path)) {
             throw new FileSystemException(path.toString(), null, "is a directory, not an image");
         }
-        return new Image(path, FileBlockDevice.open(path, blockSize, readOnly));
+        ImageLock lock = lock(path, readOnly);
+        try {
+            return new Image(path, FileBlockDevice.open(path, blockSize, readOnly), lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Locks the image as every mount of it does (a FUSE mount, the java.nio provider):
+     * shared to read, exclusive to write, so the CLI never writes under a live mount nor
+     * reads an image a mount is changing.
+     */
+    private static ImageLock lock(Path path, boolean readOnly) throws IOException, CliException {
+        try {
+            return ImageLock.acquire(path, readOnly);
+        } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+            throw e;
+        } catch (FileSystemException e) {
+            throw new CliException(ExitCode.MOUNT_REFUSED, path + ": " + e.getReason()
+                    + " (unmount it first: 'quiesce umount DIR')", e);
+        }
     }
 
     Path path() {
@@ -144,6 +170,11 @@ final class Image implements AutoCloseable {
         }
         try {
             file.close();
+        } catch (IOException e) {
+            first = first == null ? e : first;
+        }
+        try {
+            lock.close();
         } catch (IOException e) {
             first = first == null ? e : first;
         }

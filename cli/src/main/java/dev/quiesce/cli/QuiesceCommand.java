@@ -14,14 +14,15 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Consistent backups of live storage: freeze, cut, thaw, copy.",
         subcommands = {DemoCommand.class, MkfsCommand.class, FsckCommand.class, LsCommand.class, PutCommand.class, GetCommand.class,
             StatCommand.class, ProvidersCommand.class, SnapshotCommand.class, SnapshotsCommand.class,
-            BackupCommand.class, RestoreCommand.class, KitCommand.class})
+            BackupCommand.class, RestoreCommand.class, KitCommand.class, MountCommand.class, UmountCommand.class,
+            FreezeCommand.class})
 public class QuiesceCommand implements Runnable {
     /** Every class the container must know, commands first. */
     static final Class<?>[] BEANS = {
         QuiesceCommand.class, DemoCommand.class, MkfsCommand.class, FsckCommand.class, LsCommand.class, PutCommand.class,
         GetCommand.class, StatCommand.class, ProvidersCommand.class, SnapshotCommand.class, SnapshotsCommand.class,
         SnapshotsCommand.ListSnapshots.class, SnapshotsCommand.DeleteSnapshot.class, BackupCommand.class,
-        RestoreCommand.class, KitCommand.class,
+        RestoreCommand.class, KitCommand.class, MountCommand.class, UmountCommand.class, FreezeCommand.class,
         Console.class, ProviderSettings.class, LifecycleTrace.class,
     };
 

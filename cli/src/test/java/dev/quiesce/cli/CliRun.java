@@ -55,6 +55,30 @@ record CliRun(int exitCode, String out, String err) {
                 .start();
     }
 
+    /**
+     * Starts {@code quiesce args} as a child JVM on this test run's class path (no packaged
+     * jar needed, so it runs in {@code mvn test}); output is left to the caller.
+     */
+    static Process startChild(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add("env");
+        command.add("--default-signal=INT");
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-XX:TieredStopAtLevel=1");
+        command.add("-XX:+UseSerialGC");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(Main.class.getName());
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+    }
+
+    /** Runs {@code quiesce args} as a child JVM on the test class path, bounded to two minutes. */
+    static CliRun child(String... args) throws IOException, InterruptedException {
+        return finish(startChild(args));
+    }
+
     static CliRun finish(Process process) throws IOException, InterruptedException {
         var out = new java.util.concurrent.CompletableFuture<String>();
         var err = new java.util.concurrent.CompletableFuture<String>();

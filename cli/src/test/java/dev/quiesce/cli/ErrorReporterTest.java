@@ -6,8 +6,10 @@ import dev.quiesce.cdi.FreezeVetoedException;
 import dev.quiesce.core.FreezeWindowExceededException;
 import dev.quiesce.core.ProviderNotFoundException;
 import dev.quiesce.fs.CorruptFilesystemException;
+import dev.quiesce.fs.fuse.MountException;
 import dev.quiesce.spi.FreezeTimeoutException;
 import dev.quiesce.spi.NoSpaceException;
+import dev.quiesce.spi.TargetFrozenException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -34,6 +36,8 @@ class ErrorReporterTest {
                 new Case(new ProviderNotFoundException("zfs", List.of("dmsnap")), ExitCode.USAGE),
                 new Case(new IllegalArgumentException("bad size"), ExitCode.USAGE),
                 new Case(new InterruptedException(), ExitCode.INTERRUPTED),
+                new Case(new MountException("/mnt", "something is already mounted there"), ExitCode.MOUNT_REFUSED),
+                new Case(new TargetFrozenException("/mnt", "cannot unmount a frozen filesystem"), ExitCode.MOUNT_REFUSED),
                 new Case(new CliException(ExitCode.CHECK_FAILED, "not verified"), ExitCode.CHECK_FAILED),
                 new Case(new IllegalStateException("a bug"), ExitCode.INTERNAL));
         for (Case c : cases) {

@@ -26,6 +26,14 @@ record Attrs(FileType type, int mode, int nlink, long size, long mtime, long cti
         return new Attrs(type, mode, nlink, size, mtime, now, newParent, entries);
     }
 
+    Attrs withMode(int newMode, long now) {
+        return new Attrs(type, newMode, nlink, size, mtime, now, parent, entries);
+    }
+
+    Attrs withModified(long newMtime, long now) {
+        return new Attrs(type, mode, nlink, size, newMtime, now, parent, entries);
+    }
+
     Attrs touched(long now) {
         return new Attrs(type, mode, nlink, size, now, now, parent, entries);
     }

@@ -224,9 +224,21 @@ public final class Dusk implements Freezable, AutoCloseable {
 
     /** Creates a new empty file (fails if the name exists) and opens it. */
     public DuskFile create(String path) throws IOException {
+        return create(path, 0644);
+    }
+
+    /**
+     * Creates a new empty file with permission bits {@code mode} (fails if the name
+     * exists) and opens it; the mode is set in the same change as the name, so the file
+     * is never seen with other bits.
+     *
+     * @throws IllegalArgumentException if {@code mode} has bits outside {@code 07777}; nothing changes then
+     */
+    public DuskFile create(String path, int mode) throws IOException {
         open();
+        checkMode(path, mode);
         Namespace.Inode i = v.change(path, cost(0), false, d -> {
-            Namespace.Inode n = v.namespace.create(d, path, FileType.FILE, 0644);
+            Namespace.Inode n = v.namespace.create(d, path, FileType.FILE, mode);
             n.open++;
             return n;
         });
@@ -278,8 +290,19 @@ public final class Dusk implements Freezable, AutoCloseable {
     }
 
     public void mkdir(String path) throws IOException {
+        mkdir(path, 0755);
+    }
+
+    /**
+     * Creates a directory with permission bits {@code mode}, set in the same change as
+     * its name.
+     *
+     * @throws IllegalArgumentException if {@code mode} has bits outside {@code 07777}; nothing changes then
+     */
+    public void mkdir(String path, int mode) throws IOException {
         open();
-        v.change(path, cost(0), false, d -> v.namespace.create(d, path, FileType.DIRECTORY, 0755));
+        checkMode(path, mode);
+        v.change(path, cost(0), false, d -> v.namespace.create(d, path, FileType.DIRECTORY, mode));
     }
 
     /** Removes an empty directory. */
@@ -342,6 +365,52 @@ public final class Dusk implements Freezable, AutoCloseable {
             }
             return v.namespace.readlink(n);
         });
+    }
+
+    /**
+     * Sets the permission bits of what {@code path} names, following symlinks (as POSIX
+     * chmod does: a symlink's own mode is never used). The change time becomes now.
+     *
+     * @param mode permission bits, set-id and sticky bits included ({@code 07777} at most)
+     * @throws IllegalArgumentException if {@code mode} has bits outside {@code 07777}; nothing changes then
+     */
+    public void chmod(String path, int mode) throws IOException {
+        open();
+        checkMode(path, mode);
+        v.change(path, cost(0), false, d -> {
+            Namespace.Inode i = v.namespace.existing(v.namespace.resolve(path, true), path);
+            v.namespace.setAttrs(d, i, i.attrs.withMode(mode, v.now()));
+            return null;
+        });
+    }
+
+    /**
+     * Sets the modification time of what {@code path} names (of a final symlink itself
+     * unless {@code followLinks}); the change time becomes now, as POSIX utimensat says.
+     * Dusk keeps no access time, so there is none to set.
+     *
+     * @param modifiedMillis milliseconds since the epoch, not negative (the inode record
+     *        holds it unsigned)
+     * @throws IllegalArgumentException if {@code modifiedMillis} is negative; nothing changes then
+     */
+    public void setTimes(String path, long modifiedMillis, boolean followLinks) throws IOException {
+        open();
+        if (modifiedMillis < 0) {
+            throw new IllegalArgumentException(path + ": modification time " + modifiedMillis
+                    + " ms is before 1970, which the inode record cannot hold");
+        }
+        v.change(path, cost(0), false, d -> {
+            Namespace.Inode i = v.namespace.existing(v.namespace.resolve(path, followLinks), path);
+            v.namespace.setAttrs(d, i, i.attrs.withModified(modifiedMillis, v.now()));
+            return null;
+        });
+    }
+
+    private static void checkMode(String path, int mode) {
+        if ((mode & ~07777) != 0) {
+            throw new IllegalArgumentException(path + ": mode " + Integer.toOctalString(mode)
+                    + " has bits outside 07777");
+        }
     }
 
     /** The names in a directory, sorted. */

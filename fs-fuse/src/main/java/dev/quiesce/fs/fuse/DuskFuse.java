@@ -42,17 +42,19 @@ import ru.serce.jnrfuse.struct.Timespec;
  * holds a freeze through the control channel fails with EDEADLK instead of waiting for
  * its own thaw (SPEC.md F11): FUSE tells the caller's thread id.
  *
- * <p>Dusk keeps no owner, group, access time, nor a settable mode or time: chmod to
- * other bits and utimens fail with EOPNOTSUPP rather than pretending, chown to the
- * mounting user is accepted and anything else is EPERM. mkdir and create get Dusk's
- * default modes (0755, 0644): a request for a mode those would widen (a private 0600
- * file, {@code mkdir -m 700}) fails with EOPNOTSUPP instead of exposing the file.
+ * <p>Modes and modification times are Dusk's: create and mkdir set the requested mode
+ * (the kernel has applied the umask) in the same change as the name, chmod sets it, and
+ * utimens sets the modification time (UTIME_NOW and UTIME_OMIT included). Dusk keeps no
+ * access time (stat shows the modification time there), so the access-time half of
+ * utimens changes nothing; nor an owner or group: chown to the mounting user is accepted
+ * and anything else is EPERM.
  */
 final class DuskFuse extends FuseStubFS {
     private static final System.Logger LOG = System.getLogger(DuskFuse.class.getName());
     private static final int IO_CHUNK = 1 << 17;
-    private static final int FILE_MODE = 0644;
-    private static final int DIRECTORY_MODE = 0755;
+    /** utimensat's special tv_nsec values (Linux). */
+    private static final long UTIME_NOW = (1L << 30) - 1;
+    private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[IO_CHUNK]);
 
     private final Dusk fs;
@@ -73,8 +75,10 @@ final class DuskFuse extends FuseStubFS {
         this.gid = gid;
         this.holderThread = holderThread;
         // libfuse 2 bitfield after bmap: bit 0 is nullpath_ok (read/write/release of an
-        // unlinked open file get a NULL path instead of ENOENT).
-        jnr.ffi.Struct.getMemory(fuseOperations).putByte(flagsOffset(), (byte) 1);
+        // unlinked open file get a NULL path instead of ENOENT); bit 2 is utime_omit_ok
+        // (utimens is called when only one time is set, with UTIME_OMIT for the other;
+        // without it libfuse drops such a call, e.g. tar's restoring of mtimes, silently).
+        jnr.ffi.Struct.getMemory(fuseOperations).putByte(flagsOffset(), (byte) 0b101);
     }
 
     /** Where jnr-fuse put the flag bitfield (its member's offset() is public in a non-public class). */
@@ -230,18 +234,15 @@ final class DuskFuse extends FuseStubFS {
         });
     }
 
-    /** Whether Dusk's fixed mode would grant bits the caller did not ask for. */
-    private static boolean widens(int fixed, long requested) {
-        return (fixed & ~requested & 0777) != 0;
+    /** The permission bits of a mode FUSE passes (it may carry the file type bits too). */
+    private static int permissions(long mode) {
+        return (int) (mode & 07777);
     }
 
     @Override
     public int mkdir(String path, @mode_t long mode) {
         return mutate(path, () -> {
-            if (widens(DIRECTORY_MODE, mode)) {
-                return -ErrorCodes.EOPNOTSUPP();
-            }
-            fs.mkdir(path);
+            fs.mkdir(path, permissions(mode));
             return 0;
         });
     }
@@ -257,10 +258,7 @@ final class DuskFuse extends FuseStubFS {
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {
         return mutate(path, () -> {
-            if (widens(FILE_MODE, mode)) {
-                return -ErrorCodes.EOPNOTSUPP();
-            }
-            register(fs.create(path), fi);
+            register(fs.create(path, permissions(mode)), fi);
             return 0;
         });
     }
@@ -273,10 +271,30 @@ final class DuskFuse extends FuseStubFS {
         });
     }
 
+    /**
+     * A ByteBuffer over libfuse's own buffer for this call, so that Dusk copies straight
+     * between it and its pages instead of through a Java array (one copy of every byte
+     * fewer); null if libfuse's memory cannot be viewed so. Valid only during the call:
+     * Dusk copies what it is given before returning and keeps no reference.
+     */
+    private static ByteBuffer view(Pointer buf, long size) {
+        if (!buf.isDirect() || size > Integer.MAX_VALUE) {
+            return null;
+        }
+        return com.kenai.jffi.MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
+    }
+
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         return call(path, () -> {
             DuskFile f = file(fi);
+            ByteBuffer direct = view(buf, size);
+            if (direct != null) {
+                while (direct.hasRemaining() && f.read(offset + direct.position(), direct) > 0) {
+                    continue;
+                }
+                return direct.position();
+            }
             byte[] chunk = BUFFERS.get();
             long done = 0;
             while (done < size) {
@@ -296,6 +314,11 @@ final class DuskFuse extends FuseStubFS {
     public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         return mutate(path, () -> {
             DuskFile f = file(fi);
+            ByteBuffer direct = view(buf, size);
+            if (direct != null) {
+                f.write(offset, direct);
+                return (int) size;
+            }
             byte[] chunk = BUFFERS.get();
             long done = 0;
             while (done < size) {
@@ -388,7 +411,10 @@ final class DuskFuse extends FuseStubFS {
 
     @Override
     public int chmod(String path, @mode_t long mode) {
-        return call(path, () -> (fs.lstat(path).mode() & 07777) == (mode & 07777) ? 0 : -ErrorCodes.EOPNOTSUPP());
+        return mutate(path, () -> {
+            fs.chmod(path, permissions(mode));
+            return 0;
+        });
     }
 
     @Override
@@ -401,11 +427,37 @@ final class DuskFuse extends FuseStubFS {
         });
     }
 
+    /**
+     * utimensat(2): {@code timespec} is {access, modified}; a tv_nsec of UTIME_NOW means
+     * now and UTIME_OMIT leaves that time alone; no array at all means both now. The path
+     * names the inode itself (the kernel resolved any symlink already), so a final
+     * symlink is not followed.
+     * libfuse passes UTIME_OMIT only because the constructor sets its utime_omit_ok flag.
+     */
     @Override
     public int utimens(String path, Timespec[] timespec) {
-        return call(path, () -> {
-            fs.lstat(path);
-            return -ErrorCodes.EOPNOTSUPP();
+        return mutate(path, () -> {
+            long modified;
+            if (timespec == null || timespec.length < 2) {
+                modified = System.currentTimeMillis();
+            } else {
+                long nsec = timespec[1].tv_nsec.longValue();
+                if (nsec == UTIME_OMIT) {
+                    fs.lstat(path); // nothing Dusk keeps changes; the name must still exist
+                    return 0;
+                }
+                if (nsec == UTIME_NOW) {
+                    modified = System.currentTimeMillis();
+                } else {
+                    long sec = timespec[1].tv_sec.get();
+                    if (nsec < 0 || nsec > 999_999_999 || sec < 0 || sec > Long.MAX_VALUE / 1000 - 1) {
+                        return -ErrorCodes.EINVAL(); // Dusk keeps unsigned milliseconds: nothing before 1970
+                    }
+                    modified = sec * 1000 + nsec / 1_000_000;
+                }
+            }
+            fs.setTimes(path, modified, false);
+            return 0;
         });
     }
 

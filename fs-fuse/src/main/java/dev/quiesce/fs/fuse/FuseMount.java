@@ -102,6 +102,20 @@ public final class FuseMount implements AutoCloseable {
         return start(device, null, dir, socket.toAbsolutePath(), options, "dusk:" + device.name());
     }
 
+    /**
+     * Mounts the Dusk filesystem on {@code device}, a view of the image file {@code image}
+     * (for example a snapshot provider's origin over it, so writes keep its snapshots
+     * exact), on {@code dir}. The mount shows as {@code image} in the kernel's mount table
+     * and its control socket is beside it, so {@link #umount} and {@link MountedFreezable#of}
+     * find it by {@code dir}. The device stays the caller's, who must also hold the image
+     * against other mounts (fs-reference's {@code ImageLock}) until this mount ends.
+     */
+    public static FuseMount mountView(BlockDevice device, Path image, Path dir, MountOptions options)
+            throws IOException {
+        Path img = image.toAbsolutePath().normalize();
+        return start(device, null, dir, controlSocketFor(img), options, img.toString());
+    }
+
     /** {@code imageLock} non-null: the mount owns the device and the lock, and closes both at unmount. */
     private static FuseMount start(BlockDevice device, ImageLock imageLock, Path dir, Path socket,
                                    MountOptions options, String fsName) throws IOException {

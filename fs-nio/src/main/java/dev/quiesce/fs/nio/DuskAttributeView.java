@@ -18,9 +18,12 @@ import java.util.Set;
 /**
  * The basic, owner and POSIX attribute views of a Dusk path, and the string forms of
  * {@code Files.readAttributes(path, "posix:*")}. Reading works for every attribute.
- * Changing one fails with a {@link FileSystemException} that says why: the Dusk API
- * (fs-reference) has no call to set a mode, owner or time, and pretending otherwise would
- * lose the change silently.
+ * The modification time and the permission bits can be set (each is one Dusk change, so
+ * it commits and survives a crash like any other). Dusk keeps no access or creation time
+ * (both read as the modification time), so setting them alone changes nothing, as
+ * {@link BasicFileAttributeView#setTimes} allows for a time the filesystem does not keep.
+ * Dusk keeps no owner either: changing the owner or group fails with a
+ * {@link FileSystemException} that says why, rather than losing the change silently.
  */
 final class DuskAttributeView implements PosixFileAttributeView {
     private static final List<String> BASIC = List.of("lastModifiedTime", "lastAccessTime", "creationTime", "size",
@@ -57,17 +60,38 @@ final class DuskAttributeView implements PosixFileAttributeView {
 
     @Override
     public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) throws IOException {
-        if (lastModifiedTime == null && lastAccessTime == null && createTime == null) {
+        if (lastModifiedTime == null) {
+            readAttributes(); // the access and creation times are not kept; the file must still exist
             return;
         }
-        readAttributes();
-        throw unsupported(path, "times");
+        setModifiedTime(fs, path, lastModifiedTime, follow);
     }
 
     @Override
     public void setPermissions(Set<PosixFilePermission> perms) throws IOException {
-        readAttributes();
-        throw unsupported(path, "permissions");
+        setPermissions(fs, path, perms, follow);
+    }
+
+    private static void setModifiedTime(DuskFileSystem fs, DuskPath path, FileTime time, boolean follow)
+            throws IOException {
+        long millis = time.toMillis();
+        if (millis < 0) {
+            throw new FileSystemException(path.toString(), null, "cannot set a modification time before 1970 ("
+                    + time + "): Dusk keeps times as unsigned milliseconds");
+        }
+        fs.checkWritable();
+        fs.dusk().setTimes(path.duskPath(), millis, follow);
+    }
+
+    private static void setPermissions(DuskFileSystem fs, DuskPath path, Set<PosixFilePermission> perms,
+                                       boolean follow) throws IOException {
+        int mode = DuskAttributes.mode(perms);
+        fs.checkWritable();
+        if (!follow && fs.dusk().lstat(path.duskPath()).isSymlink()) {
+            throw new FileSystemException(path.toString(), null, "a symbolic link has no permissions of its own"
+                    + " to set (NOFOLLOW_LINKS was given)");
+        }
+        fs.dusk().chmod(path.duskPath(), mode);
     }
 
     @Override
@@ -89,16 +113,40 @@ final class DuskAttributeView implements PosixFileAttributeView {
 
     private static FileSystemException unsupported(DuskPath path, String what) {
         return new FileSystemException(path.toString(), null, "cannot set " + what
-                + ": the Dusk filesystem API has no call to change them");
+                + ": Dusk keeps no owner or group (files belong to the image file's owner)");
     }
 
-    static void setAttribute(DuskPath path, String attribute) throws IOException {
+    /** {@code Files.setAttribute}: the modification time and the permissions; owner and group are refused. */
+    static void setAttribute(DuskPath path, String attribute, Object value, boolean follow) throws IOException {
         String[] viewAndName = split(attribute);
-        if (!viewAndName[1].equals("*") && !BASIC.contains(viewAndName[1]) && !POSIX_ONLY.contains(viewAndName[1])) {
+        String view = viewAndName[0];
+        String name = viewAndName[1];
+        boolean known = view.equals("owner") ? name.equals("owner")
+                : BASIC.contains(name) || view.equals("posix") && POSIX_ONLY.contains(name);
+        if (!known) {
             throw new IllegalArgumentException("unknown attribute '" + attribute + "'");
         }
-        path.getFileSystem().dusk().lstat(path.duskPath());
-        throw unsupported(path, attribute);
+        DuskFileSystem fs = path.getFileSystem();
+        switch (name) {
+            case "lastModifiedTime":
+                setModifiedTime(fs, path, (FileTime) value, follow);
+                return;
+            case "lastAccessTime":
+            case "creationTime":
+                fs.dusk().lstat(path.duskPath()); // not kept; the file must still exist
+                return;
+            case "permissions":
+                @SuppressWarnings("unchecked")
+                Set<PosixFilePermission> perms = (Set<PosixFilePermission>) value;
+                setPermissions(fs, path, perms, follow);
+                return;
+            case "owner":
+            case "group":
+                fs.dusk().lstat(path.duskPath());
+                throw unsupported(path, attribute);
+            default:
+                throw new IllegalArgumentException("'" + attribute + "' is read-only");
+        }
     }
 
     static Map<String, Object> readMap(DuskAttributes a, String attributes) {

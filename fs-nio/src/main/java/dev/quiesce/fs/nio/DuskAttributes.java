@@ -41,6 +41,17 @@ final class DuskAttributes implements PosixFileAttributes {
         return out;
     }
 
+    /** The permission bits of {@code perms}. */
+    static int mode(Set<PosixFilePermission> perms) {
+        int mode = 0;
+        for (int i = 0; i < BITS.length; i++) {
+            if (perms.contains(BITS[i])) {
+                mode |= 1 << i;
+            }
+        }
+        return mode;
+    }
+
     @Override
     public FileTime lastModifiedTime() {
         return FileTime.from(stat.modifiedMillis(), TimeUnit.MILLISECONDS);

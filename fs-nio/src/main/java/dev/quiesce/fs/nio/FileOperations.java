@@ -24,6 +24,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,6 +43,8 @@ import java.util.Set;
 final class FileOperations {
     private static final int MAX_LINK_HOPS = 40;
     private static final int COPY_CHUNK = 1 << 20;
+    private static final int FILE_MODE = 0644;
+    private static final int DIRECTORY_MODE = 0755;
 
     private final DuskFileSystem fs;
     private final Object namespaceLock = new Object();
@@ -61,8 +64,27 @@ final class FileOperations {
                 names.add(a.name());
             }
             throw new UnsupportedOperationException("Dusk cannot set initial attributes " + names
-                    + ": the filesystem API has no call to set mode or owner at creation");
+                    + " on a symbolic link");
         }
+    }
+
+    /**
+     * The mode {@code attrs} ask a new file or directory for ({@code posix:permissions},
+     * set in the same change as the name), or {@code defaultMode}. Any other initial
+     * attribute is refused before anything is created.
+     */
+    private static int initialMode(FileAttribute<?>[] attrs, int defaultMode) {
+        int mode = defaultMode;
+        for (FileAttribute<?> a : attrs) {
+            if (!a.name().equals("posix:permissions") && !a.name().equals("unix:permissions")) {
+                throw new UnsupportedOperationException("Dusk cannot set initial attribute '" + a.name()
+                        + "': only posix:permissions (Dusk keeps no owner or group, and sets times itself)");
+            }
+            @SuppressWarnings("unchecked")
+            Set<PosixFilePermission> perms = (Set<PosixFilePermission>) a.value();
+            mode = DuskAttributes.mode(perms);
+        }
+        return mode;
     }
 
     Optional<FileStat> lstat(DuskPath p) throws IOException {
@@ -83,7 +105,7 @@ final class FileOperations {
 
     SeekableByteChannel newByteChannel(DuskPath p, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
-        noInitialAttributes(attrs);
+        int mode = initialMode(attrs, FILE_MODE);
         boolean append = options.contains(StandardOpenOption.APPEND);
         boolean write = append || options.contains(StandardOpenOption.WRITE);
         boolean read = options.contains(StandardOpenOption.READ) || !write;
@@ -103,7 +125,7 @@ final class FileOperations {
                 throw new FileSystemLoopException(path + " is a symbolic link and NOFOLLOW_LINKS was given");
             }
         }
-        DuskFile file = open(p, path, write, options);
+        DuskFile file = open(p, path, write, options, mode);
         try {
             if (write && options.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
                 file.truncate(0);
@@ -117,14 +139,14 @@ final class FileOperations {
         return fs.track(new DuskByteChannel(fs, file, read, write, append, sync, deleteOnClose ? p : null));
     }
 
-    private DuskFile open(DuskPath p, String path, boolean write, Set<? extends OpenOption> options)
+    private DuskFile open(DuskPath p, String path, boolean write, Set<? extends OpenOption> options, int mode)
             throws IOException {
         if (write && options.contains(StandardOpenOption.CREATE_NEW)) {
-            return dusk().create(path);
+            return dusk().create(path, mode);
         }
         if (write && options.contains(StandardOpenOption.CREATE)) {
             try {
-                return dusk().create(path);
+                return dusk().create(path, mode);
             } catch (FileAlreadyExistsException e) {
                 return openExisting(p, path);
             }
@@ -147,12 +169,12 @@ final class FileOperations {
     }
 
     void createDirectory(DuskPath dir, FileAttribute<?>... attrs) throws IOException {
-        noInitialAttributes(attrs);
+        int mode = initialMode(attrs, DIRECTORY_MODE);
         fs.checkWritable();
         if (dir.duskPath().equals("/")) {
             throw new FileAlreadyExistsException("/");
         }
-        dusk().mkdir(dir.duskPath());
+        dusk().mkdir(dir.duskPath(), mode);
     }
 
     void createSymbolicLink(DuskPath link, DuskPath target, FileAttribute<?>... attrs) throws IOException {
@@ -197,7 +219,9 @@ final class FileOperations {
                 throw new AtomicMoveNotSupportedException(source.toString(), target.toString(),
                         "the two paths are on different Dusk images");
             }
-            copy(source, target, replace ? new CopyOption[] {StandardCopyOption.REPLACE_EXISTING} : new CopyOption[0]);
+            copy(source, target, replace
+                    ? new CopyOption[] {StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES}
+                    : new CopyOption[] {StandardCopyOption.COPY_ATTRIBUTES});
             delete(source);
             return;
         }
@@ -219,9 +243,6 @@ final class FileOperations {
 
     void copy(DuskPath source, DuskPath target, CopyOption... options) throws IOException {
         List<CopyOption> opts = Arrays.asList(options);
-        if (opts.contains(StandardCopyOption.COPY_ATTRIBUTES)) {
-            throw new UnsupportedOperationException("COPY_ATTRIBUTES: Dusk has no call to set a file's times or mode");
-        }
         if (opts.contains(StandardCopyOption.ATOMIC_MOVE)) {
             throw new UnsupportedOperationException("ATOMIC_MOVE is not a copy option");
         }
@@ -247,6 +268,13 @@ final class FileOperations {
                 to.createSymbolicLink(target, (DuskPath) readSymbolicLink(source));
             } else {
                 copyContent(source, targetFs.dusk(), target.duskPath());
+            }
+            if (opts.contains(StandardCopyOption.COPY_ATTRIBUTES)) {
+                // What Dusk keeps: the mode (a symlink has none of its own) and the modification time.
+                if (!st.isSymlink()) {
+                    targetFs.dusk().chmod(target.duskPath(), st.mode() & 07777);
+                }
+                targetFs.dusk().setTimes(target.duskPath(), st.modifiedMillis(), false);
             }
         }
     }
@@ -303,7 +331,7 @@ final class FileOperations {
     }
 
     void setAttribute(DuskPath p, String attribute, Object value, LinkOption... options) throws IOException {
-        DuskAttributeView.setAttribute(p, attribute);
+        DuskAttributeView.setAttribute(p, attribute, value, followLinks(options));
     }
 
     Path realPath(DuskPath p, LinkOption... options) throws IOException {
