@@ -1,13 +1,11 @@
 package dev.quiesce.fs;
 
 import dev.quiesce.fs.BufferFork.Page;
-import dev.quiesce.fs.DiskFormat.InodeRecord;
 import dev.quiesce.fs.DiskFormat.LogRecord;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,16 +16,17 @@ import java.util.TreeSet;
  * end fills the next.
  *
  * <p>A commit of delta N: swap in delta N+1 (an instant under the volume lock); then,
- * without any lock, apply N's changes to the committed trees by redirect-on-write
- * (deleted inodes, truncations, data pages - physical blocks are chosen only now, the
- * delayed allocation - directory names, inode records, orphans), write every dirty node
- * to a new block, roll up if due ({@link Rollup}), write the log ({@link Log}); flush the
- * device; write the superblock into the copy not holding the last commit and flush again
- * (the commit point); apply N's delayed frees; publish the new roots to the front end.
- * A small commit without a rollup (an fsync) skips the first flush: its superblock is
- * sealed with a checksum over the commit's blocks, so mount can tell whether they all
- * made it ({@link CommitSeal}). Data pages go to the device straight from their slabs,
- * one write per stretch of pages that are adjacent both on disk and in memory.
+ * without any lock, turn N's changes into logical log records - deleted inodes,
+ * attributes, truncations, data pages (physical blocks are chosen only now, the delayed
+ * allocation, and written), directory names, orphans - applying each to the index in
+ * memory ({@link Index}), whose changed nodes stay pinned in memory instead of being
+ * written; roll up if due (write every pinned node and the bitmap, {@link Rollup});
+ * write the log ({@link Log}); flush the device; write the superblock into the copy not
+ * holding the last commit and flush again (the commit point); apply N's delayed frees;
+ * publish the new roots to the front end. A commit without a rollup writes only its data
+ * and its log, so it is sealed ({@link CommitSeal}): the superblock carries a checksum
+ * over those blocks and the first flush is skipped. Data pages go to the device straight
+ * from their slabs, one write per stretch of pages adjacent both on disk and in memory.
  * A freeze asks for a clean rollup instead ({@link Rollup#clean}): the same commit, but
  * the bitmap is written as it stands after it and no log is left.
  *
@@ -41,11 +40,13 @@ final class Commit implements Runnable {
     private final Volume v;
     private final Allocation alloc;
     private final NodeStore store;
+    private final Index index;
     private final Thread thread;
     private final Object monitor = new Object();
     private Superblock sb;
     private int superCopy;
     private long deltasSinceRollup;
+    private long inodeCount;
     private long requested;
     private long committed;
     private boolean stopping;
@@ -53,9 +54,11 @@ final class Commit implements Runnable {
     /** What the commit in progress wrote, for its seal (committer thread only). */
     private CommitSeal.Writes writes;
 
-    Commit(Volume v, Allocation alloc, Superblock sb, int superCopy, boolean rolledUp) {
+    Commit(Volume v, Allocation alloc, Index index, Superblock sb, int superCopy, boolean rolledUp) {
         this.v = v;
         this.alloc = alloc;
+        this.index = index;
+        this.inodeCount = sb.inodeCount();
         this.store = v.store;
         this.sb = sb;
         this.superCopy = superCopy;
@@ -199,10 +202,8 @@ final class Commit implements Runnable {
                 v.lock.unlock();
             }
             try {
-                if (!d.isEmpty()) {
+                if (!d.isEmpty() || d.cleanRollup && sb.logCount() > 0) {
                     commitDelta(d);
-                } else if (d.cleanRollup && sb.logCount() > 0) {
-                    commitCleanRollup(d);
                 }
                 publish(d);
             } catch (IOException | RuntimeException | Error e) {
@@ -219,7 +220,10 @@ final class Commit implements Runnable {
     private void publish(Delta d) {
         v.lock.lock();
         try {
-            v.published = new Published(d.number, sb.itable(), sb.orphans(), alloc.free(), sb.inodeCount());
+            // The pinned nodes are blocks the next rollup takes: not free for new changes.
+            v.published = new Published(d.number, index.itable(), index.orphans(),
+                    Math.max(0, alloc.free() - store.pinnedCount()), inodeCount);
+            index.unpinReplaced();
             v.namespace.published(d.number);
             v.data.published(d.number);
             v.space.committed();
@@ -232,10 +236,6 @@ final class Commit implements Runnable {
         }
     }
 
-    private static int kindOf(FileType type) {
-        return type == FileType.DIRECTORY ? DiskFormat.KIND_DIR : DiskFormat.KIND_EXTENTS;
-    }
-
     private void commitDelta(Delta d) throws IOException {
         long seq = d.number;
         int bs = store.blockSize();
@@ -245,85 +245,65 @@ final class Commit implements Runnable {
         writes = new CommitSeal.Writes(bs);
         BTree.NodeSink sink = new BTree.NodeSink() {
             @Override public long allocateNode() throws IOException { return alloc.allocate(1, rec)[0]; }
-            @Override public void redirected(long oldBlock, long newBlock) { rec.record(DiskFormat.REDIRECT, oldBlock, newBlock); }
             @Override public void write(long block, byte[] data) throws IOException {
                 writes.add(block, ByteBuffer.wrap(data));
                 v.device.write(block, ByteBuffer.wrap(data));
             }
             @Override public long seq() { return seq; }
         };
-        BTree itable = new BTree(store, DiskFormat.KIND_ITABLE, sb.itable());
-        BTree orphans = new BTree(store, DiskFormat.KIND_ORPHANS, sb.orphans());
-        long inodeCount = sb.inodeCount();
-        Map<Long, InodeRecord> old = new HashMap<>();
-        Map<Long, BTree> trees = new TreeMap<>();
-
+        // Each index change is logged and applied in the order replay will apply it.
+        IndexLog log = r -> {
+            records.add(r);
+            index.apply(r, frees);
+        };
         for (long ino : new TreeSet<>(d.deleted)) {
-            InodeRecord r = record(itable, ino, old);
-            if (r == null) {
-                continue;
+            if (index.record(ino) != null) {
+                log.add(new LogRecord(DiskFormat.INODE_FREE, ino, 0));
             }
-            BTree t = new BTree(store, kindOf(r.attrs().type()), r.root());
-            if (t.kind() == DiskFormat.KIND_EXTENTS) {
-                t.forEach(0, (k, ext) -> {
-                    frees.free(DiskFormat.extentPhysical(ext), DiskFormat.extentCount(ext));
-                    return true;
-                });
-            }
-            t.freeAll(frees);
-            itable.remove(ino, frees);
-            inodeCount--;
+        }
+        for (Map.Entry<Long, Attrs> a : new TreeMap<>(d.inodes).entrySet()) {
+            log.add(LogRecord.inode(a.getKey(), a.getValue()));
         }
         for (Map.Entry<Long, Long> t : new TreeMap<>(d.truncates).entrySet()) {
-            if (!d.deleted.contains(t.getKey())) {
-                Extents.cut(tree(t.getKey(), d, itable, old, trees), (t.getValue() + bs - 1) / bs, frees);
-            }
+            log.add(new LogRecord(DiskFormat.TRUNCATE, t.getKey(), (t.getValue() + bs - 1) / bs));
         }
         for (Map.Entry<Long, TreeMap<Long, Page>> p : new TreeMap<>(d.pages).entrySet()) {
-            if (!d.deleted.contains(p.getKey())) {
-                writePages(tree(p.getKey(), d, itable, old, trees), p.getValue(), rec, frees);
-            }
+            writePages(p.getKey(), p.getValue(), rec, log);
         }
         for (Map.Entry<Long, Map<String, Delta.DirChange>> e : new TreeMap<>(d.dirs).entrySet()) {
             if (!d.deleted.contains(e.getKey())) {
-                applyNames(tree(e.getKey(), d, itable, old, trees), e.getValue(), frees);
+                for (Map.Entry<String, Delta.DirChange> c : new TreeMap<>(e.getValue()).entrySet()) {
+                    log.add(LogRecord.dirent(e.getKey(), c.getKey(), c.getValue().inode(), c.getValue().type()));
+                }
             }
-        }
-        TreeSet<Long> touched = new TreeSet<>(d.inodes.keySet());
-        touched.addAll(trees.keySet());
-        touched.removeAll(d.deleted);
-        for (long ino : touched) {
-            InodeRecord r = record(itable, ino, old);
-            Attrs a = d.inodes.containsKey(ino) ? d.inodes.get(ino) : r.attrs();
-            BTree t = trees.get(ino);
-            TreeRef root = t != null ? t.flush(sink) : r == null ? TreeRef.EMPTY : r.root();
-            if (r == null) {
-                inodeCount++;
-            }
-            itable.put(ino, DiskFormat.encodeInode(a, root), frees);
         }
         for (Map.Entry<Long, Boolean> o : new TreeMap<>(d.orphans).entrySet()) {
-            boolean present = orphans.get(o.getKey()) != null;
-            if (o.getValue() && !present) {
-                orphans.put(o.getKey(), new byte[0], frees);
-                rec.record(DiskFormat.ORPHAN_ADD, o.getKey(), 0);
-            } else if (!o.getValue() && present) {
-                orphans.remove(o.getKey(), frees);
-                rec.record(DiskFormat.ORPHAN_DEL, o.getKey(), 0);
+            if (o.getValue() != index.isOrphan(o.getKey())) {
+                log.add(new LogRecord(o.getValue() ? DiskFormat.ORPHAN_ADD : DiskFormat.ORPHAN_DEL, o.getKey(), 0));
             }
         }
-        TreeRef itableRoot = itable.flush(sink);
-        TreeRef orphanRoot = orphans.flush(sink);
+        index.endCommit(seq);
+        inodeCount += index.takeInodesAdded();
 
         boolean rollup = d.rollup || d.cleanRollup || deltasSinceRollup + 1 >= v.options.rollupEvery()
-                || sb.logCount() >= v.options.maxLogBlocks();
+                || sb.logCount() >= v.options.maxLogBlocks() || store.pinnedCount() >= maxPinned();
+        TreeRef itableRoot = sb.itable();
+        TreeRef orphanRoot = sb.orphans();
         TreeRef bitmapRoot = sb.bitmap();
         long rollupNumber = sb.rollup();
         long freeAtRollup = sb.freeAtRollup();
         long previousHead = sb.logHead();
         int logCount = sb.logCount();
-        if (d.cleanRollup || rollup) {
+        if (d.cleanRollup) {
             writes.unsealable();
+        }
+        if (d.cleanRollup || rollup) {
+            index.flushAll(sink);
+            for (long old : index.drainOldNodes()) {
+                frees.free(old, 1);
+            }
+            itableRoot = index.itable();
+            orphanRoot = index.orphans();
         }
         if (d.cleanRollup) {
             rollupNumber++;
@@ -336,16 +316,21 @@ final class Commit implements Runnable {
         } else if (rollup) {
             rollupNumber++;
             Rollup.Result r = Rollup.run(rollupNumber, records, alloc, store, sb.bitmap(), sink, frees, rec);
+            // The nodes were allocated before the bitmap was forked, so no BALLOC names them:
+            // name them for the seal, so that a small rollup commits with one flush too.
+            for (long[] w : writes.unnamed(records)) {
+                records.add(new LogRecord(DiskFormat.ROLLUP_BLOCKS, w[0], w[1]));
+            }
             bitmapRoot = r.bitmapRoot();
             freeAtRollup = r.freeAtRollup();
             previousHead = 0;
             logCount = 0;
         }
-        Log.Written log = Log.write(records, previousHead, alloc, store, seq, writes);
-        Superblock next = sb.committed(seq, itableRoot, orphanRoot, bitmapRoot, log.head(),
-                logCount + log.blocks().size(), rollupNumber, d.nextInode, inodeCount,
+        Log.Written written = Log.write(records, previousHead, alloc, store, seq, writes);
+        Superblock next = sb.committed(seq, itableRoot, orphanRoot, bitmapRoot, written.head(),
+                logCount + written.blocks().size(), rollupNumber, d.nextInode, inodeCount,
                 alloc.free() + alloc.pendingFreeCount(), freeAtRollup, d.cleanRollup || !rollup && sb.cleanRollup());
-        int[] seal = writes.seal(log.blocks(), records);
+        int[] seal = writes.seal(written.blocks(), records);
         if (seal != null) {
             // Sealed: the superblock goes out with the rest and one flush commits all of it.
             next = next.sealed(seal[0], seal[1]);
@@ -357,7 +342,7 @@ final class Commit implements Runnable {
         v.device.write(copy, ByteBuffer.wrap(DiskFormat.encodeSuperblock(next)));
         v.device.flush();
         alloc.applyFrees();
-        for (long b : log.blocks()) {
+        for (long b : written.blocks()) {
             alloc.chainBlocks.add(new long[] {b, 1});
         }
         synchronized (monitor) {
@@ -367,48 +352,14 @@ final class Commit implements Runnable {
         deltasSinceRollup = rollup ? 0 : deltasSinceRollup + 1;
     }
 
-    /** An empty delta asked for a rollup (a freeze): write the bitmap so that no log is left. */
-    private void commitCleanRollup(Delta d) throws IOException {
-        Rollup.Result r = Rollup.clean(alloc, store, sb.bitmap(), d.number);
-        v.device.flush();
-        Superblock next = sb.committed(d.number, sb.itable(), sb.orphans(), r.bitmapRoot(), 0, 0, sb.rollup() + 1,
-                d.nextInode, sb.inodeCount(), r.freeAtRollup(), r.freeAtRollup(), true);
-        int copy = 1 - superCopy;
-        v.device.write(copy, ByteBuffer.wrap(DiskFormat.encodeSuperblock(next)));
-        v.device.flush();
-        alloc.applyFrees();
-        synchronized (monitor) {
-            sb = next;
-            superCopy = copy;
-        }
-        deltasSinceRollup = 0;
+    /** Pinned nodes that force a rollup: they hold memory, and the rollup must find blocks for them. */
+    private int maxPinned() {
+        return Math.max(64, v.options.nodeCacheLimit() / 2);
     }
 
-    private InodeRecord record(BTree itable, long ino, Map<Long, InodeRecord> old) throws IOException {
-        if (old.containsKey(ino)) {
-            return old.get(ino);
-        }
-        byte[] raw = itable.get(ino);
-        InodeRecord r = raw == null ? null
-                : DiskFormat.decodeInode(store.deviceName(), sb.itable().block(), ino, raw, store.blockCount());
-        old.put(ino, r);
-        return r;
-    }
-
-    private BTree tree(long ino, Delta d, BTree itable, Map<Long, InodeRecord> old, Map<Long, BTree> trees)
-            throws IOException {
-        BTree t = trees.get(ino);
-        if (t == null) {
-            InodeRecord r = record(itable, ino, old);
-            Attrs a = r != null ? r.attrs() : d.inodes.get(ino);
-            if (a == null) {
-                throw new IllegalStateException(v.name + ": delta " + d.number + " changes inode " + ino
-                        + " which has no attributes");
-            }
-            t = new BTree(store, kindOf(a.type()), r == null ? TreeRef.EMPTY : r.root());
-            trees.put(ino, t);
-        }
-        return t;
+    /** Logs an index record and applies it to the trees in memory. */
+    private interface IndexLog {
+        void add(LogRecord r) throws IOException;
     }
 
     /**
@@ -416,7 +367,7 @@ final class Commit implements Runnable {
      * physically consecutive blocks, and each stretch of pages that also lie side by side
      * in one slab goes to the device in one write straight from the slab (no copy).
      */
-    private void writePages(BTree t, TreeMap<Long, Page> pages, Allocation.Recorder rec, BTree.Frees frees)
+    private void writePages(long ino, TreeMap<Long, Page> pages, Allocation.Recorder rec, IndexLog log)
             throws IOException {
         int bs = store.blockSize();
         Page[] run = new Page[Math.min(MAX_RUN, pages.size())];
@@ -424,7 +375,7 @@ final class Commit implements Runnable {
         int n = 0;
         for (Map.Entry<Long, Page> e : pages.entrySet()) {
             if (n > 0 && (e.getKey() != runStart + n || n == run.length)) {
-                writeRun(t, runStart, run, n, rec, frees, bs);
+                writeRun(ino, runStart, run, n, rec, log, bs);
                 n = 0;
             }
             if (n == 0) {
@@ -433,12 +384,12 @@ final class Commit implements Runnable {
             run[n++] = e.getValue();
         }
         if (n > 0) {
-            writeRun(t, runStart, run, n, rec, frees, bs);
+            writeRun(ino, runStart, run, n, rec, log, bs);
         }
     }
 
-    private void writeRun(BTree t, long logical, Page[] run, int n, Allocation.Recorder rec, BTree.Frees frees,
-                          int bs) throws IOException {
+    private void writeRun(long ino, long logical, Page[] run, int n, Allocation.Recorder rec, IndexLog log, int bs)
+            throws IOException {
         int done = 0;
         while (done < n) {
             long[] ext = alloc.allocate(n - done, rec);
@@ -455,29 +406,8 @@ final class Commit implements Runnable {
                 v.device.write(at, data);
                 k = j;
             }
-            Extents.map(t, logical + done, ext[0], ext[1], frees);
+            log.add(LogRecord.extent(ino, logical + done, ext[0], ext[1]));
             done = end;
-        }
-    }
-
-    private void applyNames(BTree t, Map<String, Delta.DirChange> changes, BTree.Frees frees) throws IOException {
-        for (Map.Entry<String, Delta.DirChange> c : new TreeMap<>(changes).entrySet()) {
-            String name = c.getKey();
-            long h = DiskFormat.nameHash(name);
-            byte[] raw = t.get(h);
-            List<DiskFormat.DirEntry> bucket = raw == null ? new ArrayList<>()
-                    : new ArrayList<>(DiskFormat.decodeBucket(store.deviceName(), -1, raw));
-            bucket.removeIf(e -> e.name().equals(name));
-            if (c.getValue().inode() != 0) {
-                bucket.add(new DiskFormat.DirEntry(name, c.getValue().inode(), c.getValue().type()));
-            }
-            if (bucket.isEmpty()) {
-                if (raw != null) {
-                    t.remove(h, frees);
-                }
-            } else {
-                t.put(h, DiskFormat.encodeBucket(bucket), frees);
-            }
         }
     }
 }

@@ -19,6 +19,7 @@
  *   <li>{@code SpaceAccounting} - worst-case reservations, the floor for freeing ops;</li>
  *   <li>{@code Commit} - the committer thread, delayed allocation, commit order;</li>
  *   <li>{@code BTree}, {@code Node}, {@code NodeStore}, {@code Extents} - redirect-on-write trees;</li>
+ *   <li>{@code Index} - the index between rollups: logged as records, pinned in memory;</li>
  *   <li>{@code Allocation} - the bitmap file in cache, delayed frees;</li>
  *   <li>{@code Log}, {@code Rollup}, {@code Replay} - the log chain, rollups, replay at mount;</li>
  *   <li>{@code Fsck} - the invariant checker.</li>
