@@ -50,6 +50,8 @@ final class Commit implements Runnable {
     private long requested;
     private long committed;
     private boolean stopping;
+    private boolean writebackRequested;
+    private long writebackPasses;
     private IOException failure;
     /** What the commit in progress wrote, for its seal (committer thread only). */
     private CommitSeal.Writes writes;
@@ -177,8 +179,9 @@ final class Commit implements Runnable {
     public void run() {
         long interval = v.options.commitInterval().toMillis();
         while (true) {
+            boolean writeback;
             synchronized (monitor) {
-                if (requested <= committed && !stopping) {
+                if (requested <= committed && !stopping && !writebackRequested) {
                     try {
                         monitor.wait(interval);
                     } catch (InterruptedException e) {
@@ -188,6 +191,22 @@ final class Commit implements Runnable {
                 if (stopping && requested <= committed) {
                     return;
                 }
+                // A commit asked for takes the pages anyway: it goes first.
+                writeback = writebackRequested && requested <= committed;
+                writebackRequested = false;
+            }
+            if (writeback) {
+                try {
+                    writeBack();
+                } catch (IOException | RuntimeException | Error e) {
+                    fail("writeback before commit " + v.current.number, e);
+                    return;
+                }
+                synchronized (monitor) {
+                    writebackPasses++;
+                    monitor.notifyAll();
+                }
+                continue;
             }
             Delta d;
             v.lock.lock();
@@ -207,13 +226,124 @@ final class Commit implements Runnable {
                 }
                 publish(d);
             } catch (IOException | RuntimeException | Error e) {
-                LOG.log(System.Logger.Level.ERROR, v.name + ": commit " + d.number + " failed", e);
-                synchronized (monitor) {
-                    failure = e instanceof IOException io ? io : new IOException(e);
-                    monitor.notifyAll();
-                }
+                fail("commit " + d.number, e);
                 return;
             }
+        }
+    }
+
+    private void fail(String what, Throwable e) {
+        LOG.log(System.Logger.Level.ERROR, v.name + ": " + what + " failed", e);
+        synchronized (monitor) {
+            failure = e instanceof IOException io ? io : new IOException(e);
+            monitor.notifyAll();
+        }
+    }
+
+    /**
+     * Asks for a writeback pass and waits (at most a minute) until one ran or a commit
+     * took the pages instead; tests use it to put writebacks at chosen points.
+     */
+    void writeBackAndWait() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        synchronized (monitor) {
+            long passes = writebackPasses;
+            long commits = committed;
+            writebackRequested = true;
+            monitor.notifyAll();
+            while (writebackPasses == passes && committed == commits && System.nanoTime() < deadline) {
+                checkAlive();
+                monitor.wait(100);
+            }
+        }
+    }
+
+    /** Asks the committer to write the current delta's dirty pages ahead of its commit. */
+    void requestWriteback() {
+        synchronized (monitor) {
+            writebackRequested = true;
+            monitor.notifyAll();
+        }
+    }
+
+    /**
+     * Writeback ahead of the commit, so that writing data overlaps the front end filling
+     * the delta instead of waiting for the commit: takes every dirty page of the current
+     * delta, chooses its blocks now (the allocation is logged with the delta's commit,
+     * {@link Delta#prewritten}) and writes it. A page the front end writes again meanwhile
+     * is back among the delta's pages and is written again at commit, which frees the
+     * earlier copy; a truncation or deletion drops what it no longer needs
+     * ({@link Delta#dropPrewritten}). The blocks come from free blocks, so nothing the
+     * committed image references is touched, and a crash before the commit leaves them
+     * free.
+     */
+    void writeBack() throws IOException {
+        int bs = store.blockSize();
+        List<Object[]> work = new ArrayList<>();
+        v.lock.lock();
+        try {
+            Delta d = v.current;
+            d.writebackAsked = false;
+            for (Map.Entry<Long, TreeMap<Long, Page>> e : new TreeMap<>(d.pages).entrySet()) {
+                long ino = e.getKey();
+                Page[] run = new Page[Math.min(MAX_RUN, e.getValue().size())];
+                long runStart = -1;
+                int n = 0;
+                for (Map.Entry<Long, Page> p : e.getValue().entrySet()) {
+                    if (n > 0 && (p.getKey() != runStart + n || n == run.length)) {
+                        prewrite(d, ino, runStart, java.util.Arrays.copyOf(run, n), work);
+                        n = 0;
+                    }
+                    if (n == 0) {
+                        runStart = p.getKey();
+                    }
+                    run[n++] = p.getValue();
+                }
+                if (n > 0) {
+                    prewrite(d, ino, runStart, java.util.Arrays.copyOf(run, n), work);
+                }
+                d.writtenBackBytes += (long) e.getValue().size() * bs;
+            }
+            d.pages.clear();
+        } finally {
+            v.lock.unlock();
+        }
+        for (Object[] w : work) {
+            writeStretches((Page[]) w[0], (int) w[1], (int) w[2], (long) w[3], null);
+        }
+    }
+
+    /** Chooses blocks for a run of pages of the current delta (under the volume lock). */
+    private void prewrite(Delta d, long ino, long logical, Page[] run, List<Object[]> work) throws IOException {
+        int done = 0;
+        while (done < run.length) {
+            long[] ext = alloc.allocate(run.length - done, null);
+            d.prewritten.add(new long[] {ino, logical + done, ext[0], ext[1]});
+            work.add(new Object[] {run, done, done + (int) ext[1], ext[0]});
+            done += (int) ext[1];
+        }
+    }
+
+    /**
+     * Writes pages {@code [from, to)} of {@code run} to the blocks from {@code physical},
+     * one device write per stretch of pages adjacent in one slab.
+     */
+    private void writeStretches(Page[] run, int from, int to, long physical, CommitSeal.Writes sealed)
+            throws IOException {
+        int bs = store.blockSize();
+        int k = from;
+        while (k < to) {
+            int j = k + 1;
+            while (j < to && run[j - 1].adjoins(run[j], bs)) {
+                j++;
+            }
+            long at = physical + (k - from);
+            ByteBuffer data = ByteBuffer.wrap(run[k].slab, run[k].offset, (j - k) * bs);
+            if (sealed != null) {
+                sealed.add(at, data);
+            }
+            v.device.write(at, data);
+            k = j;
         }
     }
 
@@ -266,6 +396,15 @@ final class Commit implements Runnable {
         }
         for (Map.Entry<Long, Long> t : new TreeMap<>(d.truncates).entrySet()) {
             log.add(new LogRecord(DiskFormat.TRUNCATE, t.getKey(), (t.getValue() + bs - 1) / bs));
+        }
+        // Written ahead of the commit: give up what was dropped (never logged), log the rest.
+        for (long[] dropped : d.dropped) {
+            alloc.change(dropped[0], dropped[1], false, "written-back blocks dropped before their commit");
+        }
+        for (long[] w : d.prewritten) {
+            rec.record(DiskFormat.BALLOC, w[2], w[3]);
+            log.add(LogRecord.extent(w[0], w[1], w[2], w[3]));
+            writes.unsealable();
         }
         for (Map.Entry<Long, TreeMap<Long, Page>> p : new TreeMap<>(d.pages).entrySet()) {
             writePages(p.getKey(), p.getValue(), rec, log);
@@ -394,18 +533,7 @@ final class Commit implements Runnable {
         while (done < n) {
             long[] ext = alloc.allocate(n - done, rec);
             int end = done + (int) ext[1];
-            int k = done;
-            while (k < end) {
-                int j = k + 1;
-                while (j < end && run[j - 1].adjoins(run[j], bs)) {
-                    j++;
-                }
-                long at = ext[0] + (k - done);
-                ByteBuffer data = ByteBuffer.wrap(run[k].slab, run[k].offset, (j - k) * bs);
-                writes.add(at, data);
-                v.device.write(at, data);
-                k = j;
-            }
+            writeStretches(run, done, end, ext[0], writes);
             log.add(LogRecord.extent(ino, logical + done, ext[0], ext[1]));
             done = end;
         }

@@ -159,6 +159,7 @@ final class FileData {
                 java.util.Arrays.fill(tail.slab, tail.offset + (int) (size % bs), tail.offset + bs, (byte) 0);
             }
             d.truncates.merge(i.number, size, Math::min);
+            d.dropPrewritten(i.number, keep);
             i.holeFrom = Math.min(i.holeFrom, size);
             i.holeDelta = d.number;
         }

@@ -124,6 +124,9 @@ final class Volume {
                 long dirty = current.dirtyBytes;
                 if (dirty > options.dirtyLimitBytes()) {
                     commit.request(false);
+                } else if (!current.writebackAsked && dirty - current.writtenBackBytes >= options.writebackBytes()) {
+                    current.writebackAsked = true;
+                    commit.requestWriteback();
                 }
                 return result;
             } finally {
