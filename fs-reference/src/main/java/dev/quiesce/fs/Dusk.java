@@ -195,7 +195,12 @@ public final class Dusk implements Freezable, AutoCloseable {
 
     /** Checks the image on {@code device} without changing it (see {@link Fsck}). */
     public static FsckReport fsck(BlockDevice device) {
-        return Fsck.check(device);
+        return Fsck.check(device, FsckProgress.NONE);
+    }
+
+    /** Checks the image on {@code device} without changing it, telling {@code progress} how far it is. */
+    public static FsckReport fsck(BlockDevice device, FsckProgress progress) {
+        return Fsck.check(device, java.util.Objects.requireNonNull(progress, "progress"));
     }
 
     /** Commits everything and detaches; refused while frozen (F13). Same as {@link #close()}. */

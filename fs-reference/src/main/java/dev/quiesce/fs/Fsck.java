@@ -23,6 +23,7 @@ final class Fsck {
     private final Superblock sb;
     private final Allocation alloc;
     private final Index index;
+    private final FsckProgress progress;
     private final List<String> problems = new ArrayList<>();
     private final Map<Long, String> owner = new HashMap<>();
     private final Map<Long, Integer> linksFound = new HashMap<>();
@@ -30,14 +31,18 @@ final class Fsck {
     private final Map<Long, DiskFormat.InodeRecord> inodes = new HashMap<>();
     private final Map<Long, Long> parentOf = new HashMap<>();
 
-    private Fsck(NodeStore store, Superblock sb, Allocation alloc, Index index) {
+    private Fsck(NodeStore store, Superblock sb, Allocation alloc, Index index, FsckProgress progress) {
+        this.progress = progress;
         this.store = store;
         this.sb = sb;
         this.alloc = alloc;
         this.index = index;
     }
 
-    static FsckReport check(BlockDevice device) {
+    /** Reports of one phase: at most this many, plus the first and the last. */
+    private static final long REPORTS = 200;
+
+    static FsckReport check(BlockDevice device, FsckProgress progress) {
         BlockDevice ro;
         Superblock sb;
         NodeStore store;
@@ -46,11 +51,13 @@ final class Fsck {
             ro = GroupedBlockDevice.forVolume(device).readOnlyView();
             sb = Format.readSuperblock(ro).superblock();
             store = new NodeStore(ro, sb.volumeId(), sb.blockCount(), 4096);
+            progress.progress(FsckProgress.REPLAY, 0, sb.logCount());
             replay = Replay.run(store, sb);
+            progress.progress(FsckProgress.REPLAY, sb.logCount(), sb.logCount());
         } catch (IOException | RuntimeException e) {
             return new FsckReport(List.of("cannot replay: " + e.getMessage()), 0, 0, 0);
         }
-        Fsck f = new Fsck(store, sb, replay.allocation(), replay.index());
+        Fsck f = new Fsck(store, sb, replay.allocation(), replay.index(), progress);
         try {
             f.run();
         } catch (IOException | RuntimeException e) {
@@ -92,9 +99,17 @@ final class Fsck {
             inodes.put(ino, DiskFormat.decodeInode(store.deviceName(), -1, ino, v, sb.blockCount()));
             return true;
         });
+        long total = inodes.size();
+        long done = 0;
+        long step = Math.max(1, total / REPORTS);
+        progress.progress(FsckProgress.INODES, 0, total);
         for (Map.Entry<Long, DiskFormat.InodeRecord> e : inodes.entrySet()) {
             checkInode(e.getKey(), e.getValue());
+            if (++done % step == 0 && done < total) {
+                progress.progress(FsckProgress.INODES, done, total);
+            }
         }
+        progress.progress(FsckProgress.INODES, total, total);
         List<Long> orphans = new ArrayList<>();
         walk(index.orphans(), DiskFormat.KIND_ORPHANS, "the orphan table", -1, 0, Long.MAX_VALUE, (ino, v) -> {
             orphans.add(ino);
@@ -196,7 +211,12 @@ final class Fsck {
 
     private void checkBitmap() throws IOException {
         long zero = 0;
+        long step = Math.max(1, sb.blockCount() / REPORTS);
+        progress.progress(FsckProgress.BITMAP, 0, sb.blockCount());
         for (long b = 2; b < sb.blockCount(); b++) {
+            if (b % step == 0) {
+                progress.progress(FsckProgress.BITMAP, b, sb.blockCount());
+            }
             boolean set = alloc.isSet(b);
             boolean used = owner.containsKey(b);
             if (set && !used) {
@@ -208,6 +228,7 @@ final class Fsck {
                 zero++;
             }
         }
+        progress.progress(FsckProgress.BITMAP, sb.blockCount(), sb.blockCount());
         if (zero != sb.freeBlocks()) {
             problems.add("the bitmap has " + zero + " free blocks, the superblock says " + sb.freeBlocks());
         }

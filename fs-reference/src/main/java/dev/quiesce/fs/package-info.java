@@ -5,7 +5,8 @@
  * <p>Public: {@link dev.quiesce.fs.Dusk} (format, mount, the file API, fsck, freeze),
  * {@link dev.quiesce.fs.DuskFile}, {@link dev.quiesce.fs.DuskOptions}, the records
  * {@link dev.quiesce.fs.FileStat}, {@link dev.quiesce.fs.FsStat},
- * {@link dev.quiesce.fs.FsckReport}, {@link dev.quiesce.fs.FileType}, and the typed
+ * {@link dev.quiesce.fs.FsckReport}, {@link dev.quiesce.fs.FileType}, the fsck callback
+ * {@link dev.quiesce.fs.FsckProgress}, and the typed
  * errors {@link dev.quiesce.fs.CorruptFilesystemException},
  * {@link dev.quiesce.fs.NoSpaceLeftException}, {@link dev.quiesce.fs.ReadOnlyMountException}.
  *
