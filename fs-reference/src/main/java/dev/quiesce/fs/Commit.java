@@ -266,86 +266,11 @@ final class Commit implements Runnable {
         }
     }
 
-    /**
-     * Writeback ahead of the commit, so that writing data overlaps the front end filling
-     * the delta instead of waiting for the commit: takes every dirty page of the current
-     * delta, chooses its blocks now (the allocation is logged with the delta's commit,
-     * {@link Delta#prewritten}) and writes it. A page the front end writes again meanwhile
-     * is back among the delta's pages and is written again at commit, which frees the
-     * earlier copy; a truncation or deletion drops what it no longer needs
-     * ({@link Delta#dropPrewritten}). The blocks come from free blocks, so nothing the
-     * committed image references is touched, and a crash before the commit leaves them
-     * free.
-     */
+    /** Writeback ahead of the commit ({@link Writeback}); committer thread only. */
     void writeBack() throws IOException {
-        int bs = store.blockSize();
-        List<Object[]> work = new ArrayList<>();
-        v.lock.lock();
-        try {
-            Delta d = v.current;
-            d.writebackAsked = false;
-            for (Map.Entry<Long, TreeMap<Long, Page>> e : new TreeMap<>(d.pages).entrySet()) {
-                long ino = e.getKey();
-                Page[] run = new Page[Math.min(MAX_RUN, e.getValue().size())];
-                long runStart = -1;
-                int n = 0;
-                for (Map.Entry<Long, Page> p : e.getValue().entrySet()) {
-                    if (n > 0 && (p.getKey() != runStart + n || n == run.length)) {
-                        prewrite(d, ino, runStart, java.util.Arrays.copyOf(run, n), work);
-                        n = 0;
-                    }
-                    if (n == 0) {
-                        runStart = p.getKey();
-                    }
-                    run[n++] = p.getValue();
-                }
-                if (n > 0) {
-                    prewrite(d, ino, runStart, java.util.Arrays.copyOf(run, n), work);
-                }
-                d.writtenBackBytes += (long) e.getValue().size() * bs;
-            }
-            d.pages.clear();
-        } finally {
-            v.lock.unlock();
-        }
-        for (Object[] w : work) {
-            writeStretches((Page[]) w[0], (int) w[1], (int) w[2], (long) w[3], null);
-        }
+        Writeback.run(v, alloc, MAX_RUN);
     }
 
-    /** Chooses blocks for a run of pages of the current delta (under the volume lock). */
-    private void prewrite(Delta d, long ino, long logical, Page[] run, List<Object[]> work) throws IOException {
-        int done = 0;
-        while (done < run.length) {
-            long[] ext = alloc.allocate(run.length - done, null);
-            d.prewritten.add(new long[] {ino, logical + done, ext[0], ext[1]});
-            work.add(new Object[] {run, done, done + (int) ext[1], ext[0]});
-            done += (int) ext[1];
-        }
-    }
-
-    /**
-     * Writes pages {@code [from, to)} of {@code run} to the blocks from {@code physical},
-     * one device write per stretch of pages adjacent in one slab.
-     */
-    private void writeStretches(Page[] run, int from, int to, long physical, CommitSeal.Writes sealed)
-            throws IOException {
-        int bs = store.blockSize();
-        int k = from;
-        while (k < to) {
-            int j = k + 1;
-            while (j < to && run[j - 1].adjoins(run[j], bs)) {
-                j++;
-            }
-            long at = physical + (k - from);
-            ByteBuffer data = ByteBuffer.wrap(run[k].slab, run[k].offset, (j - k) * bs);
-            if (sealed != null) {
-                sealed.add(at, data);
-            }
-            v.device.write(at, data);
-            k = j;
-        }
-    }
 
     private void publish(Delta d) {
         v.lock.lock();
@@ -533,7 +458,7 @@ final class Commit implements Runnable {
         while (done < n) {
             long[] ext = alloc.allocate(n - done, rec);
             int end = done + (int) ext[1];
-            writeStretches(run, done, end, ext[0], writes);
+            Writeback.writeStretches(v.device, run, done, end, ext[0], writes);
             log.add(LogRecord.extent(ino, logical + done, ext[0], ext[1]));
             done = end;
         }

@@ -17,6 +17,7 @@
  *   <li>{@code DeltaGate}, {@code Delta} - the change brackets and a delta's change set;</li>
  *   <li>{@code Namespace}, {@code FileData} - the front end: names, inodes, pages;</li>
  *   <li>{@code BufferFork} - forking pages a commit may be writing;</li>
+ *   <li>{@code Writeback} - writing dirty data ahead of its commit;</li>
  *   <li>{@code SpaceAccounting} - worst-case reservations, the floor for freeing ops;</li>
  *   <li>{@code Commit} - the committer thread, delayed allocation, commit order;</li>
  *   <li>{@code BTree}, {@code Node}, {@code NodeStore}, {@code Extents} - redirect-on-write trees;</li>
