@@ -31,7 +31,9 @@ import java.util.TreeSet;
  * the bitmap is written as it stands after it and no log is left.
  *
  * <p>Group commit: {@link #request} names the delta that must be committed; every
- * fsync asking during one delta waits for the same commit.
+ * fsync asking during one delta waits for the same commit. Between commits the thread
+ * also runs the writeback passes the front end asks for ({@link Writeback}); a commit
+ * asked for goes first.
  */
 final class Commit implements Runnable {
     private static final System.Logger LOG = System.getLogger(Commit.class.getName());

@@ -56,7 +56,8 @@ import java.util.Optional;
  * so that one flush commits it ({@link CommitSeal}). The index (inode table, directory
  * and extent trees) and the bitmap change only in cache between rollups ({@link Index});
  * a {@link Rollup} writes them to new places; {@link Replay} rebuilds both at mount from
- * the last rollup and the log, checking every record. Freed
+ * the last rollup and the log, checking every record. Dirty data past a threshold is
+ * written ahead of its commit, its blocks chosen then ({@link Writeback}). Freed
  * blocks are reused only after the freeing commit ({@link Allocation}). Pages the
  * committer is writing are forked, not waited for ({@link BufferFork}). Space is
  * reserved up front ({@link SpaceAccounting}). The on-disk format is in

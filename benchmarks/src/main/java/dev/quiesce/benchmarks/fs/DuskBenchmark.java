@@ -317,7 +317,9 @@ public final class DuskBenchmark {
 
     private void heapPerBlock(RatioTable t) throws Exception {
         long bytes = (full ? 256L : 32L) << 20;
-        try (FileBlockDevice dev = device("fs-heap", bytes + (64L << 20))) {
+        // Room for the worst-case reservation of the writes (twice the data): on a smaller
+        // volume the space accounting commits (and drops the cached pages) before the end.
+        try (FileBlockDevice dev = device("fs-heap", bytes * 3 + (64L << 20))) {
             Dusk.format(dev);
             DuskOptions keepDirty = DuskOptions.defaults().withDirtyLimitBytes(bytes * 4)
                     .withCommitInterval(Duration.ofHours(1));
