@@ -95,7 +95,7 @@ final class Writeback {
                 j++;
             }
             long at = physical + (k - from);
-            ByteBuffer data = ByteBuffer.wrap(run[k].slab, run[k].offset, (j - k) * bs);
+            ByteBuffer data = run[k].slab.slice(run[k].offset, (j - k) * bs);
             if (sealed != null) {
                 sealed.add(at, data);
             }
