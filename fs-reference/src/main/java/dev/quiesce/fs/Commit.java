@@ -53,6 +53,10 @@ final class Commit implements Runnable {
     private long committed;
     private boolean stopping;
     private boolean writebackRequested;
+    private long requestedDurable;
+    private long durableThrough;
+    /** Commits since the last superblock write are lazy ones (committer thread only). */
+    private boolean lazyPending;
     private long writebackPasses;
     private IOException failure;
     /** What the commit in progress wrote, for its seal (committer thread only). */
@@ -67,6 +71,7 @@ final class Commit implements Runnable {
         this.sb = sb;
         this.superCopy = superCopy;
         this.committed = sb.seq();
+        this.durableThrough = sb.seq();
         this.deltasSinceRollup = rolledUp ? 0 : 1;
         this.thread = new Thread(this, "dusk-committer " + v.name);
         thread.setDaemon(true);
@@ -86,16 +91,23 @@ final class Commit implements Runnable {
         return alloc;
     }
 
-    /** Asks for the current delta to be committed; returns its number. */
+    /**
+     * Asks for the current delta to be committed without waiting for it to be durable
+     * (memory is short): it may be a lazy commit; returns its number.
+     */
     long request(boolean rollup) {
-        return request(rollup, false);
+        return request(rollup, false, false);
     }
 
     /**
-     * Asks for the current delta to be committed, with a rollup (every few deltas anyway)
-     * or a clean rollup that leaves no log (freeze); returns its number.
+     * Asks for the current delta to be committed durably, with a rollup (every few deltas
+     * anyway) or a clean rollup that leaves no log (freeze); returns its number.
      */
     long request(boolean rollup, boolean clean) {
+        return request(rollup, clean, true);
+    }
+
+    private long request(boolean rollup, boolean clean, boolean durable) {
         long n;
         v.lock.lock();
         try {
@@ -107,16 +119,23 @@ final class Commit implements Runnable {
         }
         synchronized (monitor) {
             requested = Math.max(requested, n);
+            if (durable) {
+                requestedDurable = Math.max(requestedDurable, n);
+            }
             monitor.notifyAll();
         }
         return n;
     }
 
-    /** Waits until delta {@code n} is committed, at most {@code timeoutNanos}; false on timeout. */
+    /** Waits until delta {@code n} is committed and durable, at most {@code timeoutNanos}; false on timeout. */
     boolean await(long n, long timeoutNanos) throws IOException, InterruptedException {
+        return await(n, timeoutNanos, true);
+    }
+
+    private boolean await(long n, long timeoutNanos, boolean durable) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeoutNanos;
         synchronized (monitor) {
-            while (committed < n) {
+            while ((durable ? durableThrough : committed) < n) {
                 checkAlive();
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -129,9 +148,17 @@ final class Commit implements Runnable {
     }
 
     void commitAndWait(boolean rollup) throws IOException {
-        long n = request(rollup);
+        commitAndWait(rollup, true);
+    }
+
+    /**
+     * Commits the current delta and waits until it is published - and durable, if
+     * {@code durable}; a writer short of memory needs only the former (a lazy commit).
+     */
+    void commitAndWait(boolean rollup, boolean durable) throws IOException {
+        long n = request(rollup, false, durable);
         try {
-            await(n, Long.MAX_VALUE / 4);
+            await(n, Long.MAX_VALUE / 4, durable);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException(v.name + ": interrupted while waiting for commit " + n);
@@ -182,20 +209,25 @@ final class Commit implements Runnable {
         long interval = v.options.commitInterval().toMillis();
         while (true) {
             boolean writeback;
+            boolean durable;
             synchronized (monitor) {
-                if (requested <= committed && !stopping && !writebackRequested) {
+                boolean asked = requested > committed || requestedDurable > durableThrough;
+                if (!asked && !stopping && !writebackRequested) {
                     try {
                         monitor.wait(interval);
                     } catch (InterruptedException e) {
                         return;
                     }
                 }
-                if (stopping && requested <= committed) {
+                asked = requested > committed || requestedDurable > durableThrough;
+                if (stopping && !asked) {
                     return;
                 }
                 // A commit asked for takes the pages anyway: it goes first.
-                writeback = writebackRequested && requested <= committed;
+                writeback = writebackRequested && !asked;
                 writebackRequested = false;
+                // Only a commit asked for to free memory may be lazy; the interval's is durable.
+                durable = requestedDurable > durableThrough || !asked;
             }
             if (writeback) {
                 try {
@@ -214,7 +246,7 @@ final class Commit implements Runnable {
             v.lock.lock();
             try {
                 d = v.current;
-                if (d.isEmpty() && !d.rollup && !d.cleanRollup && requested < d.number) {
+                if (d.isEmpty() && !d.rollup && !d.cleanRollup && requested < d.number && !(durable && lazyPending)) {
                     continue;
                 }
                 v.current = new Delta(d.number + 1, d.nextInode);
@@ -223,10 +255,10 @@ final class Commit implements Runnable {
                 v.lock.unlock();
             }
             try {
-                if (!d.isEmpty() || d.cleanRollup && sb.logCount() > 0) {
-                    commitDelta(d);
+                if (!d.isEmpty() || d.cleanRollup && sb.logCount() > 0 || durable && lazyPending) {
+                    durable = commitDelta(d, !durable);
                 }
-                publish(d);
+                publish(d, durable);
             } catch (IOException | RuntimeException | Error e) {
                 fail("commit " + d.number, e);
                 return;
@@ -274,7 +306,7 @@ final class Commit implements Runnable {
     }
 
 
-    private void publish(Delta d) {
+    private void publish(Delta d, boolean durable) {
         v.lock.lock();
         try {
             // The pinned nodes are blocks the next rollup takes: not free for new changes.
@@ -289,11 +321,15 @@ final class Commit implements Runnable {
         }
         synchronized (monitor) {
             committed = d.number;
+            if (durable) {
+                durableThrough = d.number;
+            }
             monitor.notifyAll();
         }
     }
 
-    private void commitDelta(Delta d) throws IOException {
+    /** Commits {@code d}; lazily (no superblock, no flush) if allowed and no rollup was asked for. Returns whether durable. */
+    private boolean commitDelta(Delta d, boolean lazyAllowed) throws IOException {
         long seq = d.number;
         int bs = store.blockSize();
         List<LogRecord> records = new ArrayList<>();
@@ -360,7 +396,13 @@ final class Commit implements Runnable {
         long freeAtRollup = sb.freeAtRollup();
         long previousHead = sb.logHead();
         int logCount = sb.logCount();
-        if (d.cleanRollup) {
+        if (lazyAllowed && !d.rollup && !d.cleanRollup) {
+            // A rollup due waits for the next durable commit (at the latest the interval's).
+            commitLazily(d, records);
+            return false;
+        }
+        if (d.cleanRollup || lazyPending) {
+            // A lazy commit's blocks are not named by this commit's log: they need the flush.
             writes.unsealable();
         }
         if (d.cleanRollup || rollup) {
@@ -416,6 +458,34 @@ final class Commit implements Runnable {
             superCopy = copy;
         }
         deltasSinceRollup = rollup ? 0 : deltasSinceRollup + 1;
+        lazyPending = false;
+        return true;
+    }
+
+    /**
+     * A lazy commit, for a delta committed only because its dirty pages fill memory: its
+     * data and log blocks are written and the chain grows, but no superblock names them
+     * and nothing is flushed, so it costs no flush; its frees stay pending. The next
+     * durable commit (an fsync, a sync, the commit interval, a freeze, a rollup) writes
+     * its superblock over the whole chain after one flush, which makes the lazy commits
+     * durable with it. A crash before that loses them whole, like any commit whose
+     * superblock did not land: their blocks were free ones and nothing they freed has
+     * been reused.
+     */
+    private void commitLazily(Delta d, List<LogRecord> records) throws IOException {
+        Log.Written written = Log.write(records, sb.logHead(), alloc, store, d.number, writes);
+        writes = null;
+        Superblock next = sb.committed(d.number, sb.itable(), sb.orphans(), sb.bitmap(), written.head(),
+                sb.logCount() + written.blocks().size(), sb.rollup(), d.nextInode, inodeCount,
+                alloc.free() + alloc.pendingFreeCount(), sb.freeAtRollup(), sb.cleanRollup());
+        for (long b : written.blocks()) {
+            alloc.chainBlocks.add(new long[] {b, 1});
+        }
+        synchronized (monitor) {
+            sb = next;
+        }
+        deltasSinceRollup++;
+        lazyPending = true;
     }
 
     /** Pinned nodes that force a rollup: they hold memory, and the rollup must find blocks for them. */

@@ -127,11 +127,11 @@ final class Rollup {
                       Allocation.Recorder recorder) throws IOException {
         long freeAtFork = alloc.free();
         Map<Integer, byte[]> fork = alloc.forkDirtyPages();
+        // Every free still pending - this commit's and those of lazy commits before it,
+        // whose records leave with the retired chain - is logged again in the new one.
         List<LogRecord> kept = new ArrayList<>();
-        for (LogRecord r : records) {
-            if (r.type() == DiskFormat.BFREE) {
-                kept.add(r);
-            }
+        for (long[] f : alloc.freeAfterCommit) {
+            kept.add(new LogRecord(DiskFormat.BFREE, f[0], f[1]));
         }
         records.clear();
         records.add(new LogRecord(DiskFormat.UNIFY, rollupNumber, 0));

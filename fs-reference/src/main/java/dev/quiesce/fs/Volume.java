@@ -154,7 +154,8 @@ final class Volume {
             lock.unlock();
         }
         if (dirty > 2 * options.dirtyLimitBytes()) {
-            commit.commitAndWait(false);
+            // Memory is what is short: a published (lazy) commit releases the pages.
+            commit.commitAndWait(false, false);
         }
     }
 }
