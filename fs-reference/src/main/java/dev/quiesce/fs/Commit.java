@@ -25,7 +25,9 @@ import java.util.TreeSet;
  * holding the last commit and flush again (the commit point); apply N's delayed frees;
  * publish the new roots to the front end. A commit without a rollup writes only its data
  * and its log, so it is sealed ({@link CommitSeal}): the superblock carries a checksum
- * over those blocks and the first flush is skipped. Data pages go to the device straight
+ * over those blocks and the first flush is skipped. A commit asked for only because
+ * dirty data fills memory is lazy ({@link #commitLazily}): no superblock, no flush; the
+ * next durable one covers it. Data pages go to the device straight
  * from their slabs, one write per stretch of pages adjacent both on disk and in memory.
  * A freeze asks for a clean rollup instead ({@link Rollup#clean}): the same commit, but
  * the bitmap is written as it stands after it and no log is left.
