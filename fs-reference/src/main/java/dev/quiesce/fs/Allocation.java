@@ -49,6 +49,10 @@ final class Allocation {
         return free;
     }
 
+    String deviceName() {
+        return store.deviceName();
+    }
+
     private byte[] page(long block) throws IOException {
         int p = (int) (block / bitsPerPage);
         byte[] bits = pages[p];

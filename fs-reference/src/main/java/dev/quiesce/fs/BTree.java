@@ -6,11 +6,13 @@ import java.io.IOException;
  * A btree of unsigned 63-bit keys to small byte values, one class for every tree of the
  * format (inode table, directories, extents, orphans, the bitmap file's extents).
  *
- * <p>Reading needs no lock: nodes are immutable once written. Only the committer
- * changes trees, and it does so by redirect-on-write: every node on the path to a change
- * is copied ({@link Node#copy()}), the block of the original is handed to the free
- * callback (it becomes free only after the commit, see {@link Allocation}), and
- * {@link #flush} writes the copies to newly allocated blocks, leaves first.
+ * <p>Reading needs no lock: nodes are immutable once written or pinned. Only the
+ * committer (and replay) changes trees, and it does so by redirect-on-write: every node
+ * on the path to a change is copied ({@link Node#copy()}), the block of the original is
+ * handed to the free callback (a pinned one is dropped once the commit is published, a
+ * written one freed after the next rollup, see {@link Index}). {@link #pin} keeps the
+ * copies in memory at the end of a commit; {@link #flush}, at rollup, writes them and
+ * every pinned node still reachable to newly allocated blocks, leaves first.
  * Lookup, insert and delete are O(log n); nodes split by bytes, and a node left
  * empty is dropped, so the tree never holds empty nodes.
  */
@@ -18,8 +20,6 @@ final class BTree {
     /** Where a flush puts dirty nodes, and what it tells the log. */
     interface NodeSink {
         long allocateNode() throws IOException;
-
-        void redirected(long oldBlock, long newBlock);
 
         void write(long block, byte[] data) throws IOException;
 
@@ -272,14 +272,51 @@ final class BTree {
         }
     }
 
-    /** Writes every dirty node, children first, and returns the new root pointer. */
-    TreeRef flush(NodeSink sink) throws IOException {
+    /**
+     * Writes every dirty node and every pinned node reachable from the root, children
+     * first, and returns the new root pointer; pinned nodes written are handed to
+     * {@code frees} (they are replaced by written copies).
+     */
+    TreeRef flush(NodeSink sink, Frees frees) throws IOException {
+        changed = false;
+        if (root == null) {
+            if (!NodeStore.isVirtual(rootRef.block())) {
+                return rootRef;
+            }
+            root = root();
+        }
+        rootRef = flushNode(root, sink, frees);
+        root = null;
+        return rootRef;
+    }
+
+    /** Pins every dirty node in memory (no block is written) and returns the new root pointer. */
+    TreeRef pin(long seq) {
         changed = false;
         if (root == null) {
             return rootRef;
         }
-        rootRef = flushNode(root, sink);
+        rootRef = pinNode(root, seq);
         return rootRef;
+    }
+
+    private TreeRef pinNode(Node n, long seq) {
+        if (!n.isDirty()) {
+            return new TreeRef(n.block, n.seq);
+        }
+        if (!n.isLeaf()) {
+            for (int i = 0; i < n.count; i++) {
+                Node c = n.childNodes[i];
+                if (c != null) {
+                    TreeRef ref = pinNode(c, seq);
+                    n.childBlocks[i] = ref.block();
+                    n.childSeqs[i] = ref.seq();
+                    n.childNodes[i] = null;
+                }
+            }
+        }
+        store.pin(n, seq);
+        return new TreeRef(n.block, n.seq);
     }
 
     /** How many nodes a {@link #flush} would write now. */
@@ -307,15 +344,23 @@ final class BTree {
         return root == null ? rootRef : new TreeRef(root.block, root.seq);
     }
 
-    private TreeRef flushNode(Node n, NodeSink sink) throws IOException {
+    private TreeRef flushNode(Node node, NodeSink sink, Frees frees) throws IOException {
+        Node n = node;
         if (!n.isDirty()) {
-            return new TreeRef(n.block, n.seq);
+            if (!NodeStore.isVirtual(n.block)) {
+                return new TreeRef(n.block, n.seq);
+            }
+            n = n.copy();
+            frees.free(node.block, 1);
         }
         if (!n.isLeaf()) {
             for (int i = 0; i < n.count; i++) {
                 Node c = n.childNodes[i];
+                if (c == null && NodeStore.isVirtual(n.childBlocks[i])) {
+                    c = store.load(n.childBlocks[i], n.childSeqs[i], n.level - 1, kind);
+                }
                 if (c != null) {
-                    TreeRef ref = flushNode(c, sink);
+                    TreeRef ref = flushNode(c, sink, frees);
                     n.childBlocks[i] = ref.block();
                     n.childSeqs[i] = ref.seq();
                     n.childNodes[i] = null;
@@ -325,9 +370,6 @@ final class BTree {
         long block = sink.allocateNode();
         long seq = sink.seq();
         sink.write(block, DiskFormat.encodeNode(n, kind, store.volumeId(), seq, store.blockSize()));
-        if (n.replaces != 0) {
-            sink.redirected(n.replaces, block);
-        }
         n.block = block;
         n.seq = seq;
         store.remember(n);

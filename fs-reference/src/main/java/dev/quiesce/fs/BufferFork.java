@@ -1,5 +1,7 @@
 package dev.quiesce.fs;
 
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.TreeMap;
 
 /**
@@ -12,24 +14,29 @@ import java.util.TreeMap;
  * in progress. A {@link Page} is therefore immutable apart from its bytes, which only the
  * delta that owns it writes.
  *
- * <p>Pages are block-sized slices of large slabs handed out in order ({@link Slabs}), not
- * one array per block: a sequential write lands in consecutive slices, so the committer
- * writes a whole slab run to the device in one call without copying it, and the garbage
- * collector sees one large array per slab instead of thousands of small ones. A slab is
- * reclaimed once no page in it is referenced (pages are dropped when their commit is
- * published). Slices are never reused, so a fresh page is already zero.
+ * <p>Pages are block-sized slices of 4 MiB slabs of direct (off-heap) memory, handed out
+ * in order ({@link Slabs}), not one array per block: a sequential write lands in
+ * consecutive slices, so the committer writes a whole slab run to the device in one call,
+ * and the JDK hands direct memory to the operating system without the copy into a
+ * temporary direct buffer that a heap array costs on every write. Slabs are pooled: once
+ * the commit of the newest delta that took a page from a full slab is published, no page
+ * of it is reachable (the cache drops every page of a published delta, a delta's page
+ * list dies with its commit), and the slab is reused - memory already touched, no
+ * allocation, no wait for the garbage collector to free direct memory.
  */
 final class BufferFork {
+    private static final byte[] ZEROS = new byte[FormatOptions.MAX_BLOCK_SIZE];
+
     private BufferFork() {
     }
 
     /** A cached data page: {@code blockSize} bytes of {@code slab} from {@code offset}, owned by {@code delta}. */
     static final class Page {
-        final byte[] slab;
+        final ByteBuffer slab;
         final int offset;
         final long delta;
 
-        Page(byte[] slab, int offset, long delta) {
+        Page(ByteBuffer slab, int offset, long delta) {
             this.slab = slab;
             this.offset = offset;
             this.delta = delta;
@@ -39,35 +46,60 @@ final class BufferFork {
         boolean adjoins(Page next, int blockSize) {
             return next.slab == slab && next.offset == offset + blockSize;
         }
+
+        /** Sets {@code [from, to)} of the page to zero. */
+        void zero(int from, int to) {
+            slab.put(offset + from, ZEROS, 0, to - from);
+        }
     }
 
-    /** Hands out zeroed block-sized slices of large slabs, in order. Guarded by the volume lock. */
+    /** Hands out block-sized slices of pooled slabs, in order. Guarded by the volume lock. */
     static final class Slabs {
-        /**
-         * Just under 4 MiB: large enough that G1 (regions of 1-4 MiB on heaps up to 8 GiB)
-         * allocates a slab as one humongous object that young collections never copy, and
-         * one block short of a 4 MiB region so that the array header still fits it.
-         */
         private static final int SLAB_BYTES = 4 << 20;
         private final int blockSize;
         private final int slabBytes;
-        private byte[] slab;
+        private final int maxPooled;
+        private final ArrayDeque<ByteBuffer> pool = new ArrayDeque<>();
+        /** Full slabs, with the newest delta that took a page from each, oldest first. */
+        private final ArrayDeque<Object[]> retired = new ArrayDeque<>();
+        private ByteBuffer slab;
+        private long slabDelta;
         private int next;
 
-        Slabs(int blockSize) {
+        /** {@code poolBytes}: how much free slab memory to keep for reuse. */
+        Slabs(int blockSize, long poolBytes) {
             this.blockSize = blockSize;
-            this.slabBytes = Math.max(blockSize, SLAB_BYTES / blockSize * blockSize - blockSize);
+            this.slabBytes = Math.max(blockSize, SLAB_BYTES / blockSize * blockSize);
+            this.maxPooled = (int) Math.max(1, Math.min(1024, poolBytes / slabBytes));
             this.next = slabBytes;
         }
 
+        /**
+         * A page for {@code delta}. Its bytes are whatever the slab held before (a reused
+         * slab): the caller overwrites or zeroes all of them.
+         */
         Page allocate(long delta) {
             if (next == slabBytes) {
-                slab = new byte[slabBytes];
+                if (slab != null) {
+                    retired.add(new Object[] {slab, slabDelta});
+                }
+                slab = pool.isEmpty() ? ByteBuffer.allocateDirect(slabBytes) : pool.poll();
                 next = 0;
             }
             Page p = new Page(slab, next, delta);
+            slabDelta = Math.max(slabDelta, delta);
             next += blockSize;
             return p;
+        }
+
+        /** Commit {@code seq} is published: full slabs none of whose pages is newer are free again. */
+        void published(long seq) {
+            while (!retired.isEmpty() && (long) retired.peek()[1] <= seq) {
+                ByteBuffer free = (ByteBuffer) retired.poll()[0];
+                if (pool.size() < maxPooled) {
+                    pool.add(free);
+                }
+            }
         }
     }
 
@@ -81,7 +113,7 @@ final class BufferFork {
         Page p = page;
         if (page.delta != delta.number) {
             p = slabs.allocate(delta.number);
-            System.arraycopy(page.slab, page.offset, p.slab, p.offset, blockSize);
+            p.slab.put(p.offset, page.slab, page.offset, blockSize);
             cache.put(index, p);
             delta.dirtyBytes += blockSize;
         }

@@ -1,13 +1,11 @@
 package dev.quiesce.fs;
 
 import dev.quiesce.fs.BufferFork.Page;
-import dev.quiesce.fs.DiskFormat.InodeRecord;
 import dev.quiesce.fs.DiskFormat.LogRecord;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,21 +16,26 @@ import java.util.TreeSet;
  * end fills the next.
  *
  * <p>A commit of delta N: swap in delta N+1 (an instant under the volume lock); then,
- * without any lock, apply N's changes to the committed trees by redirect-on-write
- * (deleted inodes, truncations, data pages - physical blocks are chosen only now, the
- * delayed allocation - directory names, inode records, orphans), write every dirty node
- * to a new block, roll up if due ({@link Rollup}), write the log ({@link Log}); flush the
- * device; write the superblock into the copy not holding the last commit and flush again
- * (the commit point); apply N's delayed frees; publish the new roots to the front end.
- * A small commit without a rollup (an fsync) skips the first flush: its superblock is
- * sealed with a checksum over the commit's blocks, so mount can tell whether they all
- * made it ({@link CommitSeal}). Data pages go to the device straight from their slabs,
- * one write per stretch of pages that are adjacent both on disk and in memory.
+ * without any lock, turn N's changes into logical log records - deleted inodes,
+ * attributes, truncations, data pages (physical blocks are chosen only now, the delayed
+ * allocation, and written), directory names, orphans - applying each to the index in
+ * memory ({@link Index}), whose changed nodes stay pinned in memory instead of being
+ * written; roll up if due (write every pinned node and the bitmap, {@link Rollup});
+ * write the log ({@link Log}); flush the device; write the superblock into the copy not
+ * holding the last commit and flush again (the commit point); apply N's delayed frees;
+ * publish the new roots to the front end. A commit without a rollup writes only its data
+ * and its log, so it is sealed ({@link CommitSeal}): the superblock carries a checksum
+ * over those blocks and the first flush is skipped. A commit asked for only because
+ * dirty data fills memory is lazy ({@link #commitLazily}): no superblock, no flush; the
+ * next durable one covers it. Data pages go to the device straight
+ * from their slabs, one write per stretch of pages adjacent both on disk and in memory.
  * A freeze asks for a clean rollup instead ({@link Rollup#clean}): the same commit, but
  * the bitmap is written as it stands after it and no log is left.
  *
  * <p>Group commit: {@link #request} names the delta that must be committed; every
- * fsync asking during one delta waits for the same commit.
+ * fsync asking during one delta waits for the same commit. Between commits the thread
+ * also runs the writeback passes the front end asks for ({@link Writeback}); a commit
+ * asked for goes first.
  */
 final class Commit implements Runnable {
     private static final System.Logger LOG = System.getLogger(Commit.class.getName());
@@ -41,25 +44,36 @@ final class Commit implements Runnable {
     private final Volume v;
     private final Allocation alloc;
     private final NodeStore store;
+    private final Index index;
     private final Thread thread;
     private final Object monitor = new Object();
     private Superblock sb;
     private int superCopy;
     private long deltasSinceRollup;
+    private long inodeCount;
     private long requested;
     private long committed;
     private boolean stopping;
+    private boolean writebackRequested;
+    private long requestedDurable;
+    private long durableThrough;
+    /** Commits since the last superblock write are lazy ones (committer thread only). */
+    private boolean lazyPending;
+    private long writebackPasses;
     private IOException failure;
     /** What the commit in progress wrote, for its seal (committer thread only). */
     private CommitSeal.Writes writes;
 
-    Commit(Volume v, Allocation alloc, Superblock sb, int superCopy, boolean rolledUp) {
+    Commit(Volume v, Allocation alloc, Index index, Superblock sb, int superCopy, boolean rolledUp) {
         this.v = v;
         this.alloc = alloc;
+        this.index = index;
+        this.inodeCount = sb.inodeCount();
         this.store = v.store;
         this.sb = sb;
         this.superCopy = superCopy;
         this.committed = sb.seq();
+        this.durableThrough = sb.seq();
         this.deltasSinceRollup = rolledUp ? 0 : 1;
         this.thread = new Thread(this, "dusk-committer " + v.name);
         thread.setDaemon(true);
@@ -79,16 +93,23 @@ final class Commit implements Runnable {
         return alloc;
     }
 
-    /** Asks for the current delta to be committed; returns its number. */
+    /**
+     * Asks for the current delta to be committed without waiting for it to be durable
+     * (memory is short): it may be a lazy commit; returns its number.
+     */
     long request(boolean rollup) {
-        return request(rollup, false);
+        return request(rollup, false, false);
     }
 
     /**
-     * Asks for the current delta to be committed, with a rollup (every few deltas anyway)
-     * or a clean rollup that leaves no log (freeze); returns its number.
+     * Asks for the current delta to be committed durably, with a rollup (every few deltas
+     * anyway) or a clean rollup that leaves no log (freeze); returns its number.
      */
     long request(boolean rollup, boolean clean) {
+        return request(rollup, clean, true);
+    }
+
+    private long request(boolean rollup, boolean clean, boolean durable) {
         long n;
         v.lock.lock();
         try {
@@ -100,16 +121,23 @@ final class Commit implements Runnable {
         }
         synchronized (monitor) {
             requested = Math.max(requested, n);
+            if (durable) {
+                requestedDurable = Math.max(requestedDurable, n);
+            }
             monitor.notifyAll();
         }
         return n;
     }
 
-    /** Waits until delta {@code n} is committed, at most {@code timeoutNanos}; false on timeout. */
+    /** Waits until delta {@code n} is committed and durable, at most {@code timeoutNanos}; false on timeout. */
     boolean await(long n, long timeoutNanos) throws IOException, InterruptedException {
+        return await(n, timeoutNanos, true);
+    }
+
+    private boolean await(long n, long timeoutNanos, boolean durable) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeoutNanos;
         synchronized (monitor) {
-            while (committed < n) {
+            while ((durable ? durableThrough : committed) < n) {
                 checkAlive();
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -122,9 +150,17 @@ final class Commit implements Runnable {
     }
 
     void commitAndWait(boolean rollup) throws IOException {
-        long n = request(rollup);
+        commitAndWait(rollup, true);
+    }
+
+    /**
+     * Commits the current delta and waits until it is published - and durable, if
+     * {@code durable}; a writer short of memory needs only the former (a lazy commit).
+     */
+    void commitAndWait(boolean rollup, boolean durable) throws IOException {
+        long n = request(rollup, false, durable);
         try {
-            await(n, Long.MAX_VALUE / 4);
+            await(n, Long.MAX_VALUE / 4, durable);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException(v.name + ": interrupted while waiting for commit " + n);
@@ -174,23 +210,45 @@ final class Commit implements Runnable {
     public void run() {
         long interval = v.options.commitInterval().toMillis();
         while (true) {
+            boolean writeback;
+            boolean durable;
             synchronized (monitor) {
-                if (requested <= committed && !stopping) {
+                boolean asked = requested > committed || requestedDurable > durableThrough;
+                if (!asked && !stopping && !writebackRequested) {
                     try {
                         monitor.wait(interval);
                     } catch (InterruptedException e) {
                         return;
                     }
                 }
-                if (stopping && requested <= committed) {
+                asked = requested > committed || requestedDurable > durableThrough;
+                if (stopping && !asked) {
                     return;
                 }
+                // A commit asked for takes the pages anyway: it goes first.
+                writeback = writebackRequested && !asked;
+                writebackRequested = false;
+                // Only a commit asked for to free memory may be lazy; the interval's is durable.
+                durable = requestedDurable > durableThrough || !asked;
+            }
+            if (writeback) {
+                try {
+                    writeBack();
+                } catch (IOException | RuntimeException | Error e) {
+                    fail("writeback before commit " + v.current.number, e);
+                    return;
+                }
+                synchronized (monitor) {
+                    writebackPasses++;
+                    monitor.notifyAll();
+                }
+                continue;
             }
             Delta d;
             v.lock.lock();
             try {
                 d = v.current;
-                if (d.isEmpty() && !d.rollup && !d.cleanRollup && requested < d.number) {
+                if (d.isEmpty() && !d.rollup && !d.cleanRollup && requested < d.number && !(durable && lazyPending)) {
                     continue;
                 }
                 v.current = new Delta(d.number + 1, d.nextInode);
@@ -199,27 +257,64 @@ final class Commit implements Runnable {
                 v.lock.unlock();
             }
             try {
-                if (!d.isEmpty()) {
-                    commitDelta(d);
-                } else if (d.cleanRollup && sb.logCount() > 0) {
-                    commitCleanRollup(d);
+                if (!d.isEmpty() || d.cleanRollup && sb.logCount() > 0 || durable && lazyPending) {
+                    durable = commitDelta(d, !durable);
                 }
-                publish(d);
+                publish(d, durable);
             } catch (IOException | RuntimeException | Error e) {
-                LOG.log(System.Logger.Level.ERROR, v.name + ": commit " + d.number + " failed", e);
-                synchronized (monitor) {
-                    failure = e instanceof IOException io ? io : new IOException(e);
-                    monitor.notifyAll();
-                }
+                fail("commit " + d.number, e);
                 return;
             }
         }
     }
 
-    private void publish(Delta d) {
+    private void fail(String what, Throwable e) {
+        LOG.log(System.Logger.Level.ERROR, v.name + ": " + what + " failed", e);
+        synchronized (monitor) {
+            failure = e instanceof IOException io ? io : new IOException(e);
+            monitor.notifyAll();
+        }
+    }
+
+    /**
+     * Asks for a writeback pass and waits (at most a minute) until one ran or a commit
+     * took the pages instead; tests use it to put writebacks at chosen points.
+     */
+    void writeBackAndWait() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        synchronized (monitor) {
+            long passes = writebackPasses;
+            long commits = committed;
+            writebackRequested = true;
+            monitor.notifyAll();
+            while (writebackPasses == passes && committed == commits && System.nanoTime() < deadline) {
+                checkAlive();
+                monitor.wait(100);
+            }
+        }
+    }
+
+    /** Asks the committer to write the current delta's dirty pages ahead of its commit. */
+    void requestWriteback() {
+        synchronized (monitor) {
+            writebackRequested = true;
+            monitor.notifyAll();
+        }
+    }
+
+    /** Writeback ahead of the commit ({@link Writeback}); committer thread only. */
+    void writeBack() throws IOException {
+        Writeback.run(v, alloc, MAX_RUN);
+    }
+
+
+    private void publish(Delta d, boolean durable) {
         v.lock.lock();
         try {
-            v.published = new Published(d.number, sb.itable(), sb.orphans(), alloc.free(), sb.inodeCount());
+            // The pinned nodes are blocks the next rollup takes: not free for new changes.
+            v.published = new Published(d.number, index.itable(), index.orphans(),
+                    Math.max(0, alloc.free() - store.pinnedCount()), inodeCount);
+            index.unpinReplaced();
             v.namespace.published(d.number);
             v.data.published(d.number);
             v.space.committed();
@@ -228,15 +323,15 @@ final class Commit implements Runnable {
         }
         synchronized (monitor) {
             committed = d.number;
+            if (durable) {
+                durableThrough = d.number;
+            }
             monitor.notifyAll();
         }
     }
 
-    private static int kindOf(FileType type) {
-        return type == FileType.DIRECTORY ? DiskFormat.KIND_DIR : DiskFormat.KIND_EXTENTS;
-    }
-
-    private void commitDelta(Delta d) throws IOException {
+    /** Commits {@code d}; lazily (no superblock, no flush) if allowed and no rollup was asked for. Returns whether durable. */
+    private boolean commitDelta(Delta d, boolean lazyAllowed) throws IOException {
         long seq = d.number;
         int bs = store.blockSize();
         List<LogRecord> records = new ArrayList<>();
@@ -245,85 +340,80 @@ final class Commit implements Runnable {
         writes = new CommitSeal.Writes(bs);
         BTree.NodeSink sink = new BTree.NodeSink() {
             @Override public long allocateNode() throws IOException { return alloc.allocate(1, rec)[0]; }
-            @Override public void redirected(long oldBlock, long newBlock) { rec.record(DiskFormat.REDIRECT, oldBlock, newBlock); }
             @Override public void write(long block, byte[] data) throws IOException {
                 writes.add(block, ByteBuffer.wrap(data));
                 v.device.write(block, ByteBuffer.wrap(data));
             }
             @Override public long seq() { return seq; }
         };
-        BTree itable = new BTree(store, DiskFormat.KIND_ITABLE, sb.itable());
-        BTree orphans = new BTree(store, DiskFormat.KIND_ORPHANS, sb.orphans());
-        long inodeCount = sb.inodeCount();
-        Map<Long, InodeRecord> old = new HashMap<>();
-        Map<Long, BTree> trees = new TreeMap<>();
-
+        // Each index change is logged and applied in the order replay will apply it.
+        IndexLog log = r -> {
+            records.add(r);
+            index.apply(r, frees);
+        };
         for (long ino : new TreeSet<>(d.deleted)) {
-            InodeRecord r = record(itable, ino, old);
-            if (r == null) {
-                continue;
+            if (index.record(ino) != null) {
+                log.add(new LogRecord(DiskFormat.INODE_FREE, ino, 0));
             }
-            BTree t = new BTree(store, kindOf(r.attrs().type()), r.root());
-            if (t.kind() == DiskFormat.KIND_EXTENTS) {
-                t.forEach(0, (k, ext) -> {
-                    frees.free(DiskFormat.extentPhysical(ext), DiskFormat.extentCount(ext));
-                    return true;
-                });
-            }
-            t.freeAll(frees);
-            itable.remove(ino, frees);
-            inodeCount--;
+        }
+        for (Map.Entry<Long, Attrs> a : new TreeMap<>(d.inodes).entrySet()) {
+            log.add(LogRecord.inode(a.getKey(), a.getValue()));
         }
         for (Map.Entry<Long, Long> t : new TreeMap<>(d.truncates).entrySet()) {
-            if (!d.deleted.contains(t.getKey())) {
-                Extents.cut(tree(t.getKey(), d, itable, old, trees), (t.getValue() + bs - 1) / bs, frees);
-            }
+            log.add(new LogRecord(DiskFormat.TRUNCATE, t.getKey(), (t.getValue() + bs - 1) / bs));
+        }
+        // Written ahead of the commit: give up what was dropped (never logged), log the rest.
+        for (long[] dropped : d.dropped) {
+            alloc.change(dropped[0], dropped[1], false, "written-back blocks dropped before their commit");
+        }
+        for (long[] w : d.prewritten) {
+            rec.record(DiskFormat.BALLOC, w[2], w[3]);
+            log.add(LogRecord.extent(w[0], w[1], w[2], w[3]));
+            writes.unsealable();
         }
         for (Map.Entry<Long, TreeMap<Long, Page>> p : new TreeMap<>(d.pages).entrySet()) {
-            if (!d.deleted.contains(p.getKey())) {
-                writePages(tree(p.getKey(), d, itable, old, trees), p.getValue(), rec, frees);
-            }
+            writePages(p.getKey(), p.getValue(), rec, log);
         }
         for (Map.Entry<Long, Map<String, Delta.DirChange>> e : new TreeMap<>(d.dirs).entrySet()) {
             if (!d.deleted.contains(e.getKey())) {
-                applyNames(tree(e.getKey(), d, itable, old, trees), e.getValue(), frees);
+                for (Map.Entry<String, Delta.DirChange> c : new TreeMap<>(e.getValue()).entrySet()) {
+                    log.add(LogRecord.dirent(e.getKey(), c.getKey(), c.getValue().inode(), c.getValue().type()));
+                }
             }
-        }
-        TreeSet<Long> touched = new TreeSet<>(d.inodes.keySet());
-        touched.addAll(trees.keySet());
-        touched.removeAll(d.deleted);
-        for (long ino : touched) {
-            InodeRecord r = record(itable, ino, old);
-            Attrs a = d.inodes.containsKey(ino) ? d.inodes.get(ino) : r.attrs();
-            BTree t = trees.get(ino);
-            TreeRef root = t != null ? t.flush(sink) : r == null ? TreeRef.EMPTY : r.root();
-            if (r == null) {
-                inodeCount++;
-            }
-            itable.put(ino, DiskFormat.encodeInode(a, root), frees);
         }
         for (Map.Entry<Long, Boolean> o : new TreeMap<>(d.orphans).entrySet()) {
-            boolean present = orphans.get(o.getKey()) != null;
-            if (o.getValue() && !present) {
-                orphans.put(o.getKey(), new byte[0], frees);
-                rec.record(DiskFormat.ORPHAN_ADD, o.getKey(), 0);
-            } else if (!o.getValue() && present) {
-                orphans.remove(o.getKey(), frees);
-                rec.record(DiskFormat.ORPHAN_DEL, o.getKey(), 0);
+            if (o.getValue() != index.isOrphan(o.getKey())) {
+                log.add(new LogRecord(o.getValue() ? DiskFormat.ORPHAN_ADD : DiskFormat.ORPHAN_DEL, o.getKey(), 0));
             }
         }
-        TreeRef itableRoot = itable.flush(sink);
-        TreeRef orphanRoot = orphans.flush(sink);
+        index.endCommit(seq);
+        inodeCount += index.takeInodesAdded();
 
         boolean rollup = d.rollup || d.cleanRollup || deltasSinceRollup + 1 >= v.options.rollupEvery()
-                || sb.logCount() >= v.options.maxLogBlocks();
+                || sb.logCount() >= v.options.maxLogBlocks() || store.pinnedCount() >= maxPinned();
+        TreeRef itableRoot = sb.itable();
+        TreeRef orphanRoot = sb.orphans();
         TreeRef bitmapRoot = sb.bitmap();
         long rollupNumber = sb.rollup();
         long freeAtRollup = sb.freeAtRollup();
         long previousHead = sb.logHead();
         int logCount = sb.logCount();
-        if (d.cleanRollup || rollup) {
+        if (lazyAllowed && !d.rollup && !d.cleanRollup) {
+            // A rollup due waits for the next durable commit (at the latest the interval's).
+            commitLazily(d, records);
+            return false;
+        }
+        if (d.cleanRollup || lazyPending) {
+            // A lazy commit's blocks are not named by this commit's log: they need the flush.
             writes.unsealable();
+        }
+        if (d.cleanRollup || rollup) {
+            index.flushAll(sink);
+            for (long old : index.drainOldNodes()) {
+                frees.free(old, 1);
+            }
+            itableRoot = index.itable();
+            orphanRoot = index.orphans();
         }
         if (d.cleanRollup) {
             rollupNumber++;
@@ -336,16 +426,21 @@ final class Commit implements Runnable {
         } else if (rollup) {
             rollupNumber++;
             Rollup.Result r = Rollup.run(rollupNumber, records, alloc, store, sb.bitmap(), sink, frees, rec);
+            // The nodes were allocated before the bitmap was forked, so no BALLOC names them:
+            // name them for the seal, so that a small rollup commits with one flush too.
+            for (long[] w : writes.unnamed(records)) {
+                records.add(new LogRecord(DiskFormat.ROLLUP_BLOCKS, w[0], w[1]));
+            }
             bitmapRoot = r.bitmapRoot();
             freeAtRollup = r.freeAtRollup();
             previousHead = 0;
             logCount = 0;
         }
-        Log.Written log = Log.write(records, previousHead, alloc, store, seq, writes);
-        Superblock next = sb.committed(seq, itableRoot, orphanRoot, bitmapRoot, log.head(),
-                logCount + log.blocks().size(), rollupNumber, d.nextInode, inodeCount,
+        Log.Written written = Log.write(records, previousHead, alloc, store, seq, writes);
+        Superblock next = sb.committed(seq, itableRoot, orphanRoot, bitmapRoot, written.head(),
+                logCount + written.blocks().size(), rollupNumber, d.nextInode, inodeCount,
                 alloc.free() + alloc.pendingFreeCount(), freeAtRollup, d.cleanRollup || !rollup && sb.cleanRollup());
-        int[] seal = writes.seal(log.blocks(), records);
+        int[] seal = writes.seal(written.blocks(), records);
         if (seal != null) {
             // Sealed: the superblock goes out with the rest and one flush commits all of it.
             next = next.sealed(seal[0], seal[1]);
@@ -357,7 +452,7 @@ final class Commit implements Runnable {
         v.device.write(copy, ByteBuffer.wrap(DiskFormat.encodeSuperblock(next)));
         v.device.flush();
         alloc.applyFrees();
-        for (long b : log.blocks()) {
+        for (long b : written.blocks()) {
             alloc.chainBlocks.add(new long[] {b, 1});
         }
         synchronized (monitor) {
@@ -365,50 +460,44 @@ final class Commit implements Runnable {
             superCopy = copy;
         }
         deltasSinceRollup = rollup ? 0 : deltasSinceRollup + 1;
+        lazyPending = false;
+        return true;
     }
 
-    /** An empty delta asked for a rollup (a freeze): write the bitmap so that no log is left. */
-    private void commitCleanRollup(Delta d) throws IOException {
-        Rollup.Result r = Rollup.clean(alloc, store, sb.bitmap(), d.number);
-        v.device.flush();
-        Superblock next = sb.committed(d.number, sb.itable(), sb.orphans(), r.bitmapRoot(), 0, 0, sb.rollup() + 1,
-                d.nextInode, sb.inodeCount(), r.freeAtRollup(), r.freeAtRollup(), true);
-        int copy = 1 - superCopy;
-        v.device.write(copy, ByteBuffer.wrap(DiskFormat.encodeSuperblock(next)));
-        v.device.flush();
-        alloc.applyFrees();
+    /**
+     * A lazy commit, for a delta committed only because its dirty pages fill memory: its
+     * data and log blocks are written and the chain grows, but no superblock names them
+     * and nothing is flushed, so it costs no flush; its frees stay pending. The next
+     * durable commit (an fsync, a sync, the commit interval, a freeze, a rollup) writes
+     * its superblock over the whole chain after one flush, which makes the lazy commits
+     * durable with it. A crash before that loses them whole, like any commit whose
+     * superblock did not land: their blocks were free ones and nothing they freed has
+     * been reused.
+     */
+    private void commitLazily(Delta d, List<LogRecord> records) throws IOException {
+        Log.Written written = Log.write(records, sb.logHead(), alloc, store, d.number, writes);
+        writes = null;
+        Superblock next = sb.committed(d.number, sb.itable(), sb.orphans(), sb.bitmap(), written.head(),
+                sb.logCount() + written.blocks().size(), sb.rollup(), d.nextInode, inodeCount,
+                alloc.free() + alloc.pendingFreeCount(), sb.freeAtRollup(), sb.cleanRollup());
+        for (long b : written.blocks()) {
+            alloc.chainBlocks.add(new long[] {b, 1});
+        }
         synchronized (monitor) {
             sb = next;
-            superCopy = copy;
         }
-        deltasSinceRollup = 0;
+        deltasSinceRollup++;
+        lazyPending = true;
     }
 
-    private InodeRecord record(BTree itable, long ino, Map<Long, InodeRecord> old) throws IOException {
-        if (old.containsKey(ino)) {
-            return old.get(ino);
-        }
-        byte[] raw = itable.get(ino);
-        InodeRecord r = raw == null ? null
-                : DiskFormat.decodeInode(store.deviceName(), sb.itable().block(), ino, raw, store.blockCount());
-        old.put(ino, r);
-        return r;
+    /** Pinned nodes that force a rollup: they hold memory, and the rollup must find blocks for them. */
+    private int maxPinned() {
+        return Math.max(64, v.options.nodeCacheLimit() / 2);
     }
 
-    private BTree tree(long ino, Delta d, BTree itable, Map<Long, InodeRecord> old, Map<Long, BTree> trees)
-            throws IOException {
-        BTree t = trees.get(ino);
-        if (t == null) {
-            InodeRecord r = record(itable, ino, old);
-            Attrs a = r != null ? r.attrs() : d.inodes.get(ino);
-            if (a == null) {
-                throw new IllegalStateException(v.name + ": delta " + d.number + " changes inode " + ino
-                        + " which has no attributes");
-            }
-            t = new BTree(store, kindOf(a.type()), r == null ? TreeRef.EMPTY : r.root());
-            trees.put(ino, t);
-        }
-        return t;
+    /** Logs an index record and applies it to the trees in memory. */
+    private interface IndexLog {
+        void add(LogRecord r) throws IOException;
     }
 
     /**
@@ -416,7 +505,7 @@ final class Commit implements Runnable {
      * physically consecutive blocks, and each stretch of pages that also lie side by side
      * in one slab goes to the device in one write straight from the slab (no copy).
      */
-    private void writePages(BTree t, TreeMap<Long, Page> pages, Allocation.Recorder rec, BTree.Frees frees)
+    private void writePages(long ino, TreeMap<Long, Page> pages, Allocation.Recorder rec, IndexLog log)
             throws IOException {
         int bs = store.blockSize();
         Page[] run = new Page[Math.min(MAX_RUN, pages.size())];
@@ -424,7 +513,7 @@ final class Commit implements Runnable {
         int n = 0;
         for (Map.Entry<Long, Page> e : pages.entrySet()) {
             if (n > 0 && (e.getKey() != runStart + n || n == run.length)) {
-                writeRun(t, runStart, run, n, rec, frees, bs);
+                writeRun(ino, runStart, run, n, rec, log, bs);
                 n = 0;
             }
             if (n == 0) {
@@ -433,51 +522,19 @@ final class Commit implements Runnable {
             run[n++] = e.getValue();
         }
         if (n > 0) {
-            writeRun(t, runStart, run, n, rec, frees, bs);
+            writeRun(ino, runStart, run, n, rec, log, bs);
         }
     }
 
-    private void writeRun(BTree t, long logical, Page[] run, int n, Allocation.Recorder rec, BTree.Frees frees,
-                          int bs) throws IOException {
+    private void writeRun(long ino, long logical, Page[] run, int n, Allocation.Recorder rec, IndexLog log, int bs)
+            throws IOException {
         int done = 0;
         while (done < n) {
             long[] ext = alloc.allocate(n - done, rec);
             int end = done + (int) ext[1];
-            int k = done;
-            while (k < end) {
-                int j = k + 1;
-                while (j < end && run[j - 1].adjoins(run[j], bs)) {
-                    j++;
-                }
-                long at = ext[0] + (k - done);
-                ByteBuffer data = ByteBuffer.wrap(run[k].slab, run[k].offset, (j - k) * bs);
-                writes.add(at, data);
-                v.device.write(at, data);
-                k = j;
-            }
-            Extents.map(t, logical + done, ext[0], ext[1], frees);
+            Writeback.writeStretches(v.device, run, done, end, ext[0], writes);
+            log.add(LogRecord.extent(ino, logical + done, ext[0], ext[1]));
             done = end;
-        }
-    }
-
-    private void applyNames(BTree t, Map<String, Delta.DirChange> changes, BTree.Frees frees) throws IOException {
-        for (Map.Entry<String, Delta.DirChange> c : new TreeMap<>(changes).entrySet()) {
-            String name = c.getKey();
-            long h = DiskFormat.nameHash(name);
-            byte[] raw = t.get(h);
-            List<DiskFormat.DirEntry> bucket = raw == null ? new ArrayList<>()
-                    : new ArrayList<>(DiskFormat.decodeBucket(store.deviceName(), -1, raw));
-            bucket.removeIf(e -> e.name().equals(name));
-            if (c.getValue().inode() != 0) {
-                bucket.add(new DiskFormat.DirEntry(name, c.getValue().inode(), c.getValue().type()));
-            }
-            if (bucket.isEmpty()) {
-                if (raw != null) {
-                    t.remove(h, frees);
-                }
-            } else {
-                t.put(h, DiskFormat.encodeBucket(bucket), frees);
-            }
         }
     }
 }

@@ -23,10 +23,11 @@ import java.util.zip.CRC32C;
  *
  * <p>Which blocks are sealed is derived from the log, so mount finds them without a list:
  * this commit's log blocks (from the head back while their commit number is the
- * superblock's) and every block of their BALLOC records, once each, in ascending order.
- * The committer seals only when the blocks it actually wrote are exactly that set
- * ({@link Writes#seal}); a rollup commit (whose log drops allocations) or a large one
- * uses two flushes as before. A CRC32C collision (one in 2^32 of torn commits) would go
+ * superblock's) and every block of their BALLOC and ROLLUP_BLOCKS records (a rollup names
+ * the index nodes it wrote that way, their allocations being in the bitmap it wrote),
+ * once each, in ascending order. The committer seals only when the blocks it actually
+ * wrote are exactly that set ({@link Writes#seal}); a freeze's clean rollup (no log) or a
+ * commit of more than {@value #MAX_SEALED_BLOCKS} blocks uses two flushes. A CRC32C collision (one in 2^32 of torn commits) would go
  * unnoticed, as with ext4's journal checksums; everything else is caught.
  */
 final class CommitSeal {
@@ -60,7 +61,42 @@ final class CommitSeal {
             }
         }
 
-        /** This commit cannot be sealed (a rollup writes blocks its log does not name). */
+        /**
+         * The blocks written so far that no BALLOC of {@code records} names, as {start,
+         * count} runs: what a rollup wrote under allocations its bitmap already holds, to be
+         * named by ROLLUP_BLOCKS records. Empty once the commit is too large to seal.
+         */
+        List<long[]> unnamed(List<LogRecord> records) {
+            java.util.TreeSet<Long> named = new java.util.TreeSet<>();
+            for (LogRecord r : records) {
+                if (r.type() == DiskFormat.BALLOC && r.b() <= MAX_SEALED_BLOCKS) {
+                    for (long b = r.a(); b < r.a() + r.b(); b++) {
+                        named.add(b);
+                    }
+                }
+            }
+            List<long[]> out = new java.util.ArrayList<>();
+            if (unsealable) {
+                return out;
+            }
+            for (Map.Entry<Long, ByteBuffer> e : extents.entrySet()) {
+                long n = e.getValue().remaining() / blockSize;
+                for (long b = e.getKey(); b < e.getKey() + n; b++) {
+                    if (named.contains(b)) {
+                        continue;
+                    }
+                    long[] last = out.isEmpty() ? null : out.get(out.size() - 1);
+                    if (last != null && last[0] + last[1] == b) {
+                        last[1]++;
+                    } else {
+                        out.add(new long[] {b, 1});
+                    }
+                }
+            }
+            return out;
+        }
+
+        /** This commit cannot be sealed (a clean rollup leaves no log to find its blocks from). */
         void unsealable() {
             unsealable = true;
             extents.clear();
@@ -79,7 +115,7 @@ final class CommitSeal {
                 named.put(b, 1L);
             }
             for (LogRecord r : records) {
-                if (r.type() == DiskFormat.BALLOC) {
+                if (names(r)) {
                     named.merge(r.a(), r.b(), Long::sum);
                 }
             }
@@ -162,7 +198,7 @@ final class CommitSeal {
             named.put(at, 1L);
             total++;
             for (LogRecord r : lb.records()) {
-                if (r.type() == DiskFormat.BALLOC) {
+                if (names(r)) {
                     if (r.a() < 2 || r.b() < 1 || r.a() + r.b() > s.blockCount() || named.containsKey(r.a())) {
                         throw torn(dev, superBlock, s, "log block " + at + " holds " + r + ", not a sealed extent");
                     }
@@ -192,6 +228,11 @@ final class CommitSeal {
         if ((int) crc.getValue() != s.sealCrc()) {
             throw torn(dev, superBlock, s, "the contents of its " + total + " blocks do not match the seal");
         }
+    }
+
+    /** Records naming blocks the commit wrote: BALLOC, and a rollup's ROLLUP_BLOCKS. */
+    private static boolean names(LogRecord r) {
+        return r.type() == DiskFormat.BALLOC || r.type() == DiskFormat.ROLLUP_BLOCKS;
     }
 
     private static CorruptFilesystemException torn(String dev, long superBlock, Superblock s, String what) {

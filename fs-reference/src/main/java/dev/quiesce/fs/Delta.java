@@ -1,7 +1,10 @@
 package dev.quiesce.fs;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -26,6 +29,17 @@ final class Delta {
     final Map<Long, TreeMap<Long, BufferFork.Page>> pages = new HashMap<>();
     final Map<Long, Long> truncates = new HashMap<>();
     final Map<Long, Boolean> orphans = new HashMap<>();
+    /**
+     * Runs of pages the committer wrote ahead of the commit ({@link Commit#writeBack}):
+     * {inode, first logical block, first physical block, count}, in the order written.
+     * Their blocks are allocated in the bitmap, not yet logged.
+     */
+    final List<long[]> prewritten = new ArrayList<>();
+    /** Parts of prewritten runs a truncation or deletion made useless: {physical, count}, freed at commit. */
+    final List<long[]> dropped = new ArrayList<>();
+    long writtenBackBytes;
+    /** A writeback was asked for since the last writeback pass took this delta's pages. */
+    boolean writebackAsked;
     long nextInode;
     long reserved;
     long dirtyBytes;
@@ -40,7 +54,7 @@ final class Delta {
 
     boolean isEmpty() {
         return inodes.isEmpty() && deleted.isEmpty() && dirs.isEmpty() && pages.isEmpty()
-                && truncates.isEmpty() && orphans.isEmpty();
+                && truncates.isEmpty() && orphans.isEmpty() && prewritten.isEmpty() && dropped.isEmpty();
     }
 
     void attrs(long inode, Attrs attrs) {
@@ -56,5 +70,23 @@ final class Delta {
         pages.remove(inode);
         truncates.remove(inode);
         deleted.add(inode);
+        dropPrewritten(inode, 0);
+    }
+
+    /** Gives up the prewritten blocks of {@code inode} from logical block {@code from} on. */
+    void dropPrewritten(long inode, long from) {
+        for (Iterator<long[]> it = prewritten.iterator(); it.hasNext(); ) {
+            long[] r = it.next();
+            if (r[0] != inode || r[1] + r[3] <= from) {
+                continue;
+            }
+            long keep = Math.max(0, from - r[1]);
+            dropped.add(new long[] {r[2] + keep, r[3] - keep});
+            if (keep == 0) {
+                it.remove();
+            } else {
+                r[3] = keep;
+            }
+        }
     }
 }

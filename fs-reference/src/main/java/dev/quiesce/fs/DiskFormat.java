@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.zip.CRC32C;
 
 /**
@@ -24,8 +25,8 @@ import java.util.zip.CRC32C;
  *
  * <h2>Superblock (blocks 0 and 1; commit {@code seq} goes to block {@code seq & 1})</h2>
  * <pre>
- * 24 u32 version (1)        28 u32 blockSize          32 u64 blockCount
- * 40 u64 itable root        48 u64 itable root seq
+ * 24 u32 version (2)        28 u32 blockSize          32 u64 blockCount
+ * 40 u64 itable root        48 u64 itable root seq     (both tables as the last rollup wrote them)
  * 56 u64 orphan root        64 u64 orphan root seq
  * 72 u64 bitmap root        80 u64 bitmap root seq
  * 88 u64 log head (newest log block, 0 none)          96 u32 log block count
@@ -58,11 +59,17 @@ import java.util.zip.CRC32C;
  * <h2>Log block</h2>
  * <pre>
  * 24 u64 previous log block (0 = first of the chain)  32 u32 bytes of records  36 u32 record count
- * 40 records: u8 type then fixed fields:
- *    1 BALLOC u64 block u32 count   2 BFREE u64 block u32 count   3 REDIRECT u64 old u64 new
+ * 40 records: u8 type then fixed fields (DIRENT ends with its name; type 3 is unused):
+ *    1 BALLOC u64 block u32 count   2 BFREE u64 block u32 count   13 ROLLUP_BLOCKS u64 block u32 count
  *    4 ORPHAN_ADD u64 inode         5 ORPHAN_DEL u64 inode        6 UNIFY u64 rollup number
- *    7 FREEBLOCKS u64 count
+ *    7 FREEBLOCKS u64 count         9 INODE_FREE u64 inode        10 TRUNCATE u64 inode u64 first block
+ *    8 INODE u64 inode u8 type u16 mode u32 links u64 size u64 mtime u64 ctime u64 parent u64 entries
+ *   11 EXTENT_MAP u64 inode u64 logical u64 physical u32 count
+ *   12 DIRENT u64 dir u64 inode (0 = removed) u8 type u8 name length, name (UTF-8)
  * </pre>
+ * Records 4, 5 and 8-12 log the index: between rollups no index node is written, and
+ * replay applies them to the trees the last rollup wrote ({@link Index}). ROLLUP_BLOCKS
+ * names nodes a rollup wrote, for the seal ({@link CommitSeal}).
  *
  * <h2>Bitmap block</h2>
  * <pre>
@@ -81,7 +88,7 @@ final class DiskFormat {
     static final int INDEX_ENTRY = 24;
     static final int INODE_RECORD = 64;
     static final int EXTENT = 12;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final int MAX_NAME = 255;
 
     static final int MAGIC_SUPER = 0x44535550;
@@ -100,30 +107,61 @@ final class DiskFormat {
 
     static final int BALLOC = 1;
     static final int BFREE = 2;
-    static final int REDIRECT = 3;
     static final int ORPHAN_ADD = 4;
     static final int ORPHAN_DEL = 5;
     static final int UNIFY = 6;
     static final int FREEBLOCKS = 7;
+    static final int INODE = 8;
+    static final int INODE_FREE = 9;
+    static final int TRUNCATE = 10;
+    static final int EXTENT_MAP = 11;
+    static final int DIRENT = 12;
+    static final int ROLLUP_BLOCKS = 13;
+
+    /** Fixed bytes of a DIRENT record before its name. */
+    private static final int DIRENT_FIXED = 19;
+    private static final int INODE_RECORD_SIZE = 56;
 
     private DiskFormat() {
     }
 
-    /** One logical log record; {@code b} is the count or the new block, unused fields 0. */
-    record LogRecord(int type, long a, long b) {
+    /**
+     * One log record. Numbers by type: BALLOC/BFREE/ROLLUP_BLOCKS {@code a} block, {@code b} count;
+     * ORPHAN_*, INODE_FREE {@code a} inode; UNIFY {@code a} rollup number; FREEBLOCKS
+     * {@code a} count; INODE {@code a} inode and {@code attrs}; TRUNCATE {@code a} inode,
+     * {@code b} first block unmapped; EXTENT_MAP {@code a} inode, {@code b} logical block,
+     * {@code c} physical block, {@code d} count; DIRENT {@code a} directory, {@code b}
+     * inode (0 = name removed), {@code c} file type code, {@code name}. Unused fields 0/null.
+     */
+    record LogRecord(int type, long a, long b, long c, long d, String name, Attrs attrs) {
+        LogRecord(int type, long a, long b) {
+            this(type, a, b, 0, 0, null, null);
+        }
+
+        static LogRecord inode(long inode, Attrs attrs) {
+            return new LogRecord(INODE, inode, 0, 0, 0, null, attrs);
+        }
+
+        static LogRecord extent(long inode, long logical, long physical, long count) {
+            return new LogRecord(EXTENT_MAP, inode, logical, physical, count, null, null);
+        }
+
+        static LogRecord dirent(long dir, String name, long inode, FileType type) {
+            return new LogRecord(DIRENT, dir, inode, type.code(), 0, name, null);
+        }
+
         @Override
         public String toString() {
-            return recordName(type) + "(" + a + (type <= REDIRECT ? ", " + b : "") + ")";
+            return recordName(type) + "(" + a + (type == INODE ? ", " + attrs : ", " + b)
+                    + (type == EXTENT_MAP ? " -> " + c + "+" + d : "") + (name != null ? ", '" + name + "'" : "") + ")";
         }
     }
 
     /** A decoded log block. */
-    record LogBlock(long block, long seq, long previous, List<LogRecord> records) {
-    }
+    record LogBlock(long block, long seq, long previous, List<LogRecord> records) { }
 
     /** A decoded inode record. */
-    record InodeRecord(Attrs attrs, TreeRef root) {
-    }
+    record InodeRecord(Attrs attrs, TreeRef root) { }
 
     /**
      * The block size recorded in the image behind {@code ch}, or empty if neither
@@ -131,58 +169,60 @@ final class DiskFormat {
      * offset 28): copy 0 at byte 0, or, when copy 0 is torn, copy 1 at block 1 for each
      * possible block size. Only a recogniser: mount checks everything else.
      */
-    static java.util.OptionalInt probeBlockSize(java.nio.channels.FileChannel ch) throws java.io.IOException {
-        java.util.OptionalInt first = probeAt(ch, 0, 0);
+    static OptionalInt probeBlockSize(java.nio.channels.FileChannel ch) throws java.io.IOException {
+        OptionalInt first = probeAt(ch, 0, 0);
         if (first.isPresent()) {
             return first;
         }
         for (int bs = FormatOptions.MIN_BLOCK_SIZE; bs <= FormatOptions.MAX_BLOCK_SIZE; bs <<= 1) {
-            java.util.OptionalInt second = probeAt(ch, bs, bs);
+            OptionalInt second = probeAt(ch, bs, bs);
             if (second.isPresent()) {
                 return second;
             }
         }
-        return java.util.OptionalInt.empty();
+        return OptionalInt.empty();
     }
 
-    private static java.util.OptionalInt probeAt(java.nio.channels.FileChannel ch, long offset, int expected)
+    private static OptionalInt probeAt(java.nio.channels.FileChannel ch, long offset, int expected)
             throws java.io.IOException {
         ByteBuffer b = ByteBuffer.allocate(32);
         while (b.hasRemaining()) {
             if (ch.read(b, offset + b.position()) <= 0) {
-                return java.util.OptionalInt.empty();
+                return OptionalInt.empty();
             }
         }
         int bs = b.getInt(28);
         boolean valid = b.getInt(0) == MAGIC_SUPER && bs >= FormatOptions.MIN_BLOCK_SIZE && bs <= FormatOptions.MAX_BLOCK_SIZE
                 && Integer.bitCount(bs) == 1;
-        return valid && (expected == 0 || expected == bs) ? java.util.OptionalInt.of(bs) : java.util.OptionalInt.empty();
+        return valid && (expected == 0 || expected == bs) ? OptionalInt.of(bs) : OptionalInt.empty();
     }
 
     /** One directory entry in a bucket. */
-    record DirEntry(String name, long inode, FileType type) {
-    }
+    record DirEntry(String name, long inode, FileType type) { }
+
+    private static final String[] RECORD_NAMES = {null, "BALLOC", "BFREE", null, "ORPHAN_ADD", "ORPHAN_DEL", "UNIFY",
+        "FREEBLOCKS", "INODE", "INODE_FREE", "TRUNCATE", "EXTENT_MAP", "DIRENT", "ROLLUP_BLOCKS"};
 
     static String recordName(int type) {
+        return type > 0 && type < RECORD_NAMES.length && RECORD_NAMES[type] != null ? RECORD_NAMES[type]
+                : "UNKNOWN#" + type;
+    }
+
+    /** Bytes of a record of {@code type} with fixed fields (type byte included), or -1 if unknown. */
+    static int recordSize(int type) {
         return switch (type) {
-            case BALLOC -> "BALLOC";
-            case BFREE -> "BFREE";
-            case REDIRECT -> "REDIRECT";
-            case ORPHAN_ADD -> "ORPHAN_ADD";
-            case ORPHAN_DEL -> "ORPHAN_DEL";
-            case UNIFY -> "UNIFY";
-            case FREEBLOCKS -> "FREEBLOCKS";
-            default -> "UNKNOWN#" + type;
+            case BALLOC, BFREE, ROLLUP_BLOCKS -> 13;
+            case ORPHAN_ADD, ORPHAN_DEL, UNIFY, FREEBLOCKS, INODE_FREE -> 9;
+            case TRUNCATE -> 17;
+            case EXTENT_MAP -> 29;
+            case INODE -> INODE_RECORD_SIZE;
+            case DIRENT -> DIRENT_FIXED;
+            default -> -1;
         };
     }
 
-    static int recordSize(int type) {
-        return switch (type) {
-            case BALLOC, BFREE -> 13;
-            case REDIRECT -> 17;
-            case ORPHAN_ADD, ORPHAN_DEL, UNIFY, FREEBLOCKS -> 9;
-            default -> -1;
-        };
+    static int recordSize(LogRecord r) {
+        return r.type() == DIRENT ? DIRENT_FIXED + utf8(r.name()).length : recordSize(r.type());
     }
 
     static int leafEntrySize(byte[] value) {
@@ -302,8 +342,16 @@ final class DiskFormat {
         for (int i = 0; i < n.count; i++) {
             b.putLong(n.keys[i]);
             if (n.level == 0) {
+                if (kind == KIND_ITABLE && n.values[i].length == INODE_RECORD
+                        && NodeStore.isVirtual(ByteBuffer.wrap(n.values[i]).getLong(40))) {
+                    throw new IllegalStateException("inode " + n.keys[i] + " names an in-memory tree; a rollup"
+                            + " must write its tree before the inode table");
+                }
                 b.putShort((short) n.values[i].length).put(n.values[i]);
             } else {
+                if (NodeStore.isVirtual(n.childBlocks[i])) {
+                    throw new IllegalStateException("a node written to disk names an in-memory child");
+                }
                 b.putLong(n.childBlocks[i]).putLong(n.childSeqs[i]);
             }
         }
@@ -386,8 +434,8 @@ final class DiskFormat {
     static int recordsFitting(List<LogRecord> records, int from, int blockSize) {
         int used = LOG_HEADER;
         int i = from;
-        while (i < records.size() && used + recordSize(records.get(i).type()) <= blockSize) {
-            used += recordSize(records.get(i).type());
+        while (i < records.size() && used + recordSize(records.get(i)) <= blockSize) {
+            used += recordSize(records.get(i));
             i++;
         }
         return i - from;
@@ -398,11 +446,22 @@ final class DiskFormat {
         b.putLong(24, previous);
         b.position(LOG_HEADER);
         for (LogRecord r : records) {
-            b.put((byte) r.type());
+            b.put((byte) r.type()).putLong(r.a());
             switch (r.type()) {
-                case BALLOC, BFREE -> b.putLong(r.a()).putInt((int) r.b());
-                case REDIRECT -> b.putLong(r.a()).putLong(r.b());
-                default -> b.putLong(r.a());
+                case BALLOC, BFREE, ROLLUP_BLOCKS -> b.putInt((int) r.b());
+                case TRUNCATE -> b.putLong(r.b());
+                case EXTENT_MAP -> b.putLong(r.b()).putLong(r.c()).putInt((int) r.d());
+                case INODE -> {
+                    Attrs x = r.attrs();
+                    b.put((byte) x.type().code()).putShort((short) x.mode()).putInt(x.nlink()).putLong(x.size())
+                            .putLong(x.mtime()).putLong(x.ctime()).putLong(x.parent()).putLong(x.entries());
+                }
+                case DIRENT -> {
+                    byte[] name = utf8(r.name());
+                    b.putLong(r.b()).put((byte) r.c()).put((byte) name.length).put(name);
+                }
+                default -> {
+                }
             }
         }
         b.putInt(32, b.position() - LOG_HEADER).putInt(36, records.size());
@@ -440,19 +499,59 @@ final class DiskFormat {
             if (b.position() - 1 + size > end) {
                 throw new CorruptFilesystemException(dev, block, "log block: record " + i + " runs past the used bytes");
             }
-            long a = b.getLong();
-            long v = switch (type) {
-                case BALLOC, BFREE -> b.getInt() & 0xFFFFFFFFL;
-                case REDIRECT -> b.getLong();
-                default -> 0;
-            };
-            records.add(new LogRecord(type, a, v));
+            records.add(decodeRecord(dev, block, i, type, b, end));
         }
         if (b.position() != end) {
             throw new CorruptFilesystemException(dev, block, "log block: " + (end - b.position())
                     + " bytes after the last record");
         }
         return new LogBlock(block, b.getLong(16), previous, records);
+    }
+
+    private static LogRecord decodeRecord(String dev, long block, int i, int type, ByteBuffer b, int end)
+            throws CorruptFilesystemException {
+        long a = b.getLong();
+        switch (type) {
+            case BALLOC, BFREE, ROLLUP_BLOCKS:
+                return new LogRecord(type, a, b.getInt() & 0xFFFFFFFFL);
+            case TRUNCATE:
+                return new LogRecord(type, a, b.getLong());
+            case EXTENT_MAP: {
+                long logical = b.getLong();
+                long physical = b.getLong();
+                long n = b.getInt() & 0xFFFFFFFFL;
+                if (logical < 0 || n == 0 || physical < 2 || logical + n < 0) {
+                    throw new CorruptFilesystemException(dev, block, "log block: record " + i + " maps an invalid"
+                            + " extent " + logical + " -> " + physical + "+" + n);
+                }
+                return LogRecord.extent(a, logical, physical, n);
+            }
+            case INODE: {
+                FileType t = FileType.ofCode(b.get() & 0xFF);
+                int mode = b.getShort() & 0xFFFF;
+                Attrs x = new Attrs(t, mode, b.getInt(), b.getLong(), b.getLong(), b.getLong(), b.getLong(),
+                        b.getLong());
+                if (t == null || x.nlink() < 0 || x.size() < 0 || x.entries() < 0 || a < 1) {
+                    throw new CorruptFilesystemException(dev, block, "log block: record " + i + " holds invalid"
+                            + " attributes " + x + " for inode " + a);
+                }
+                return LogRecord.inode(a, x);
+            }
+            case DIRENT: {
+                long inode = b.getLong();
+                FileType t = FileType.ofCode(b.get() & 0xFF);
+                int len = b.get() & 0xFF;
+                if (t == null || inode < 0 || len == 0 || b.position() + len > end) {
+                    throw new CorruptFilesystemException(dev, block, "log block: record " + i + " is a directory"
+                            + " entry with type, inode " + inode + " or name length " + len + " out of range");
+                }
+                byte[] name = new byte[len];
+                b.get(name);
+                return LogRecord.dirent(a, new String(name, StandardCharsets.UTF_8), inode, t);
+            }
+            default:
+                return new LogRecord(type, a, 0);
+        }
     }
 
     // ---- bitmap blocks ----
@@ -504,8 +603,10 @@ final class DiskFormat {
         long parent = b.getLong();
         TreeRef root = new TreeRef(b.getLong(), b.getLong());
         long entries = b.getLong();
-        if (type == null || nlink < 0 || size < 0 || entries < 0
-                || (root.block() != 0 && (root.block() < 2 || root.block() >= blockCount))) {
+        // A root at or past NodeStore.VIRTUAL_BASE names a node held in memory since the last
+        // rollup; none is ever written, and loading one that is not held fails as corruption.
+        if (type == null || nlink < 0 || size < 0 || entries < 0 || (root.block() != 0
+                && !NodeStore.isVirtual(root.block()) && (root.block() < 2 || root.block() >= blockCount))) {
             throw new CorruptFilesystemException(dev, block, "inode " + inode + ": invalid record (type "
                     + v[0] + ", links " + nlink + ", size " + size + ", root " + root.block() + ")");
         }

@@ -49,13 +49,15 @@ import java.util.Optional;
  * Every change is bracketed into the current <em>delta</em> ({@link DeltaGate},
  * {@link Delta}); the front end ({@link Namespace}, {@link FileData}) only changes
  * caches. A committer thread ({@link Commit}) commits the previous delta while the front
- * end fills the next: it chooses physical blocks then (delayed allocation), writes every
- * changed block to a new place (redirect-on-write; only the two alternating superblocks
- * are written in place), logs allocations, frees, redirects and orphans as compact
- * records ({@link Log}), flushes, and writes the superblock as the commit point (a small
- * commit is sealed instead and needs only the one flush after it: {@link CommitSeal}). The
- * bitmap is a file changed only in cache and written at {@link Rollup}; {@link Replay}
- * rebuilds it at mount from the last rollup and the log, checking every record. Freed
+ * end fills the next: it chooses physical blocks then (delayed allocation), writes data
+ * to new places (redirect-on-write; only the two alternating superblocks are written in
+ * place), logs allocations, frees and every inode, name, extent and orphan change as
+ * compact records ({@link Log}), and writes the superblock as the commit point, sealed
+ * so that one flush commits it ({@link CommitSeal}). The index (inode table, directory
+ * and extent trees) and the bitmap change only in cache between rollups ({@link Index});
+ * a {@link Rollup} writes them to new places; {@link Replay} rebuilds both at mount from
+ * the last rollup and the log, checking every record. Dirty data past a threshold is
+ * written ahead of its commit, its blocks chosen then ({@link Writeback}). Freed
  * blocks are reused only after the freeing commit ({@link Allocation}). Pages the
  * committer is writing are forked, not waited for ({@link BufferFork}). Space is
  * reserved up front ({@link SpaceAccounting}). The on-disk format is in
@@ -142,7 +144,9 @@ public final class Dusk implements Freezable, AutoCloseable {
         Superblock sb = chosen.superblock();
         NodeStore store = new NodeStore(dev, sb.volumeId(), sb.blockCount(), options.nodeCacheLimit());
         Replay.Result replay = Replay.run(store, sb);
-        Published published = new Published(sb.seq(), sb.itable(), sb.orphans(), sb.freeBlocks(), sb.inodeCount());
+        Index index = replay.index();
+        Published published = new Published(sb.seq(), index.itable(), index.orphans(),
+                Math.max(0, sb.freeBlocks() - store.pinnedCount()), sb.inodeCount());
         DiskFormat.InodeRecord root = published.inode(store, Namespace.ROOT);
         if (root == null || root.attrs().type() != FileType.DIRECTORY) {
             throw new CorruptFilesystemException(dev.name(), sb.itable().block(), "the root directory (inode 1) is missing");
@@ -152,13 +156,13 @@ public final class Dusk implements Freezable, AutoCloseable {
         Volume v = new Volume(dev.name(), dev, store, readOnly, options, gate, published, sb.nextInode());
         v.namespace = new Namespace(v);
         v.data = new FileData(v);
-        Commit commit = new Commit(v, replay.allocation(), sb, chosen.copy(), sb.logCount() == 0);
+        Commit commit = new Commit(v, replay.allocation(), index, sb, chosen.copy(), sb.logCount() == 0);
         v.commit = commit;
         Dusk fs = new Dusk(v, commit, replay.allocation(), replay, holds);
         if (!readOnly) {
             commit.start();
             List<Long> orphans = new ArrayList<>();
-            new BTree(store, DiskFormat.KIND_ORPHANS, sb.orphans()).forEach(0, (k, val) -> {
+            new BTree(store, DiskFormat.KIND_ORPHANS, index.orphans()).forEach(0, (k, val) -> {
                 orphans.add(k);
                 return true;
             });
@@ -192,7 +196,12 @@ public final class Dusk implements Freezable, AutoCloseable {
 
     /** Checks the image on {@code device} without changing it (see {@link Fsck}). */
     public static FsckReport fsck(BlockDevice device) {
-        return Fsck.check(device);
+        return Fsck.check(device, FsckProgress.NONE);
+    }
+
+    /** Checks the image on {@code device} without changing it, telling {@code progress} how far it is. */
+    public static FsckReport fsck(BlockDevice device, FsckProgress progress) {
+        return Fsck.check(device, java.util.Objects.requireNonNull(progress, "progress"));
     }
 
     /** Commits everything and detaches; refused while frozen (F13). Same as {@link #close()}. */

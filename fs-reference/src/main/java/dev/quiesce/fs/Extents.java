@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * Changes to an extent tree (logical block -> physical run): map a new run over a range,
- * and cut everything from a block on. The blocks no longer mapped go to the delayed-free
- * list of the commit.
+ * and cut everything from a block on. The data blocks no longer mapped go to
+ * {@code data} (the commit's delayed frees), the tree's replaced nodes to {@code nodes}.
  */
 final class Extents {
     private Extents() {
@@ -32,31 +32,32 @@ final class Extents {
     }
 
     /** Unmaps {@code [from, to)}, keeping the parts of extents outside it. */
-    private static void unmap(BTree t, long from, long to, BTree.Frees frees) throws IOException {
+    private static void unmap(BTree t, long from, long to, BTree.Frees nodes, BTree.Frees data) throws IOException {
         for (long[] h : overlapping(t, from, to)) {
             long k = h[0];
             long p = h[1];
             long end = k + h[2];
             if (k < from) {
-                t.put(k, DiskFormat.encodeExtent(p, from - k), frees);
+                t.put(k, DiskFormat.encodeExtent(p, from - k), nodes);
             } else {
-                t.remove(k, frees);
+                t.remove(k, nodes);
             }
             if (end > to) {
-                t.put(to, DiskFormat.encodeExtent(p + (to - k), end - to), frees);
+                t.put(to, DiskFormat.encodeExtent(p + (to - k), end - to), nodes);
             }
             long lo = Math.max(k, from);
             long hi = Math.min(end, to);
-            frees.free(p + (lo - k), hi - lo);
+            data.free(p + (lo - k), hi - lo);
         }
     }
 
-    static void map(BTree t, long logical, long physical, long count, BTree.Frees frees) throws IOException {
-        unmap(t, logical, logical + count, frees);
-        t.put(logical, DiskFormat.encodeExtent(physical, count), frees);
+    static void map(BTree t, long logical, long physical, long count, BTree.Frees nodes, BTree.Frees data)
+            throws IOException {
+        unmap(t, logical, logical + count, nodes, data);
+        t.put(logical, DiskFormat.encodeExtent(physical, count), nodes);
     }
 
-    static void cut(BTree t, long firstBlock, BTree.Frees frees) throws IOException {
-        unmap(t, firstBlock, Long.MAX_VALUE, frees);
+    static void cut(BTree t, long firstBlock, BTree.Frees nodes, BTree.Frees data) throws IOException {
+        unmap(t, firstBlock, Long.MAX_VALUE, nodes, data);
     }
 }

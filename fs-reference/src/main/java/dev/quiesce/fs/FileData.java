@@ -25,7 +25,7 @@ final class FileData {
     FileData(Volume v) {
         this.v = v;
         this.bs = v.blockSize;
-        this.slabs = new BufferFork.Slabs(bs);
+        this.slabs = new BufferFork.Slabs(bs, Math.min(2 * v.options.dirtyLimitBytes(), 256L << 20));
     }
 
     boolean hasPages(long inode) {
@@ -49,7 +49,8 @@ final class FileData {
             int n = Math.min(bs - off, total - done);
             Page cached = cachedPage(i.number, index);
             if (cached != null) {
-                dst.put(cached.slab, cached.offset + off, n);
+                dst.put(dst.position(), cached.slab, cached.offset + off, n);
+                dst.position(dst.position() + n);
             } else {
                 byte[] page = null;
                 if (index < holeStart(i)) {
@@ -108,11 +109,15 @@ final class FileData {
             return BufferFork.writable(p, d, slabs, pages, i.number, index, bs);
         }
         p = slabs.allocate(d.number);
+        byte[] old = null;
         if (!whole && index < holeStart(i) && index * bs < i.attrs.size()) {
-            byte[] old = committedBlock(v.published.inode(v.store, i.number), index);
-            if (old != null) {
-                System.arraycopy(old, 0, p.slab, p.offset, bs);
-            }
+            old = committedBlock(v.published.inode(v.store, i.number), index);
+        }
+        if (old != null) {
+            p.slab.put(p.offset, old, 0, bs);
+        } else if (!whole) {
+            // A reused slab holds old bytes: what the write leaves untouched must read as zero.
+            p.zero(0, bs);
         }
         pages.put(index, p);
         dirty.put(index, p);
@@ -135,7 +140,8 @@ final class FileData {
             int off = (int) (at % bs);
             int n = Math.min(bs - off, src.remaining());
             Page page = writablePage(d, i, pages, dirty, index, off == 0 && n == bs);
-            src.get(page.slab, page.offset + off, n);
+            page.slab.put(page.offset + off, src, src.position(), n);
+            src.position(src.position() + n);
         }
         long size = Math.max(i.attrs.size(), end);
         v.namespace.setAttrs(d, i, i.attrs.withSize(size, v.now()));
@@ -156,9 +162,10 @@ final class FileData {
             if (size % bs != 0) {
                 Page tail = writablePage(d, i, pagesOf(i.number),
                         d.pages.computeIfAbsent(i.number, x -> new TreeMap<>()), size / bs, false);
-                java.util.Arrays.fill(tail.slab, tail.offset + (int) (size % bs), tail.offset + bs, (byte) 0);
+                tail.zero((int) (size % bs), bs);
             }
             d.truncates.merge(i.number, size, Math::min);
+            d.dropPrewritten(i.number, keep);
             i.holeFrom = Math.min(i.holeFrom, size);
             i.holeDelta = d.number;
         }
@@ -189,5 +196,6 @@ final class FileData {
                 it.remove();
             }
         }
+        slabs.published(seq);
     }
 }

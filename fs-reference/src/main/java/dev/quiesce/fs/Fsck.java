@@ -8,10 +8,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The checker: replays the image in memory (read-only), then walks every tree from the
- * superblock and checks the invariants of the Tux3 notes: the bitmap equals exactly the
- * blocks reachable from the committed image (trees, data, bitmap file, log chain,
- * superblocks); no block is referenced twice; the free count equals the clear bits and
+ * The checker: replays the image in memory (read-only), then walks every tree of the
+ * replayed index (the last rollup's trees plus the logged changes since) and checks the
+ * invariants of the Tux3 notes: the bitmap equals exactly the blocks reachable from the
+ * committed image (trees, data, bitmap file, log chain, superblocks) plus the index
+ * nodes replaced since the last rollup, which the next rollup frees; no block is
+ * referenced twice; the free count equals the clear bits and
  * the inode count the inodes in the table; every node is well formed (checksum, seq,
  * level, keys ordered and inside the parent's range); directory entries point at
  * existing inodes of the right type; link and entry counts agree; orphans have no links.
@@ -20,6 +22,8 @@ final class Fsck {
     private final NodeStore store;
     private final Superblock sb;
     private final Allocation alloc;
+    private final Index index;
+    private final FsckProgress progress;
     private final List<String> problems = new ArrayList<>();
     private final Map<Long, String> owner = new HashMap<>();
     private final Map<Long, Integer> linksFound = new HashMap<>();
@@ -27,13 +31,18 @@ final class Fsck {
     private final Map<Long, DiskFormat.InodeRecord> inodes = new HashMap<>();
     private final Map<Long, Long> parentOf = new HashMap<>();
 
-    private Fsck(NodeStore store, Superblock sb, Allocation alloc) {
+    private Fsck(NodeStore store, Superblock sb, Allocation alloc, Index index, FsckProgress progress) {
+        this.progress = progress;
         this.store = store;
         this.sb = sb;
         this.alloc = alloc;
+        this.index = index;
     }
 
-    static FsckReport check(BlockDevice device) {
+    /** Reports of one phase: at most this many, plus the first and the last. */
+    private static final long REPORTS = 200;
+
+    static FsckReport check(BlockDevice device, FsckProgress progress) {
         BlockDevice ro;
         Superblock sb;
         NodeStore store;
@@ -42,11 +51,13 @@ final class Fsck {
             ro = GroupedBlockDevice.forVolume(device).readOnlyView();
             sb = Format.readSuperblock(ro).superblock();
             store = new NodeStore(ro, sb.volumeId(), sb.blockCount(), 4096);
+            progress.progress(FsckProgress.REPLAY, 0, sb.logCount());
             replay = Replay.run(store, sb);
+            progress.progress(FsckProgress.REPLAY, sb.logCount(), sb.logCount());
         } catch (IOException | RuntimeException e) {
             return new FsckReport(List.of("cannot replay: " + e.getMessage()), 0, 0, 0);
         }
-        Fsck f = new Fsck(store, sb, replay.allocation());
+        Fsck f = new Fsck(store, sb, replay.allocation(), replay.index(), progress);
         try {
             f.run();
         } catch (IOException | RuntimeException e) {
@@ -74,6 +85,9 @@ final class Fsck {
         for (long[] c : alloc.chainBlocks) {
             mark(c[0], c[1], "the log chain");
         }
+        for (long old : index.oldNodes()) {
+            mark(old, 1, "an index node replaced since the last rollup (freed by the next)");
+        }
         walk(sb.bitmap(), DiskFormat.KIND_BITMAP, "the bitmap file", -1, 0, Long.MAX_VALUE, (k, v) -> {
             DiskFormat.checkExtent(store.deviceName(), -1, k, v, sb.blockCount());
             long at = DiskFormat.extentPhysical(v);
@@ -81,15 +95,23 @@ final class Fsck {
             DiskFormat.decodeBitmap(store.deviceName(), at, store.readBlock(at), store.volumeId(), k);
             return true;
         });
-        walk(sb.itable(), DiskFormat.KIND_ITABLE, "the inode table", -1, 0, Long.MAX_VALUE, (ino, v) -> {
+        walk(index.itable(), DiskFormat.KIND_ITABLE, "the inode table", -1, 0, Long.MAX_VALUE, (ino, v) -> {
             inodes.put(ino, DiskFormat.decodeInode(store.deviceName(), -1, ino, v, sb.blockCount()));
             return true;
         });
+        long total = inodes.size();
+        long done = 0;
+        long step = Math.max(1, total / REPORTS);
+        progress.progress(FsckProgress.INODES, 0, total);
         for (Map.Entry<Long, DiskFormat.InodeRecord> e : inodes.entrySet()) {
             checkInode(e.getKey(), e.getValue());
+            if (++done % step == 0 && done < total) {
+                progress.progress(FsckProgress.INODES, done, total);
+            }
         }
+        progress.progress(FsckProgress.INODES, total, total);
         List<Long> orphans = new ArrayList<>();
-        walk(sb.orphans(), DiskFormat.KIND_ORPHANS, "the orphan table", -1, 0, Long.MAX_VALUE, (ino, v) -> {
+        walk(index.orphans(), DiskFormat.KIND_ORPHANS, "the orphan table", -1, 0, Long.MAX_VALUE, (ino, v) -> {
             orphans.add(ino);
             return true;
         });
@@ -189,7 +211,12 @@ final class Fsck {
 
     private void checkBitmap() throws IOException {
         long zero = 0;
+        long step = Math.max(1, sb.blockCount() / REPORTS);
+        progress.progress(FsckProgress.BITMAP, 0, sb.blockCount());
         for (long b = 2; b < sb.blockCount(); b++) {
+            if (b % step == 0) {
+                progress.progress(FsckProgress.BITMAP, b, sb.blockCount());
+            }
             boolean set = alloc.isSet(b);
             boolean used = owner.containsKey(b);
             if (set && !used) {
@@ -201,6 +228,7 @@ final class Fsck {
                 zero++;
             }
         }
+        progress.progress(FsckProgress.BITMAP, sb.blockCount(), sb.blockCount());
         if (zero != sb.freeBlocks()) {
             problems.add("the bitmap has " + zero + " free blocks, the superblock says " + sb.freeBlocks());
         }
@@ -221,7 +249,9 @@ final class Fsck {
             problems.add(who + ": " + e.getMessage());
             return;
         }
-        mark(ref.block(), 1, who + " tree node");
+        if (!NodeStore.isVirtual(ref.block())) {
+            mark(ref.block(), 1, who + " tree node");
+        }
         for (int i = 0; i < n.count; i++) {
             long k = n.keys[i];
             if ((i > 0 || n.isLeaf()) && (k < low || k >= high)) {

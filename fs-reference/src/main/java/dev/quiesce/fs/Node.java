@@ -3,8 +3,9 @@ package dev.quiesce.fs;
 import java.util.Arrays;
 
 /**
- * One btree node in memory. A node read from disk or written by a commit ({@code block
- * != 0}) is never changed again: it may be shared by the published trees readers use and
+ * One btree node in memory. A node read from disk, written by a commit or pinned in
+ * memory until the next rollup ({@code block != 0}, see {@link NodeStore#pin}) is never
+ * changed again: it may be shared by the published trees readers use and
  * by the committer's working trees. The committer changes a tree by copying the nodes on
  * the path (redirect-on-write); a copy has {@code block == 0} until the commit writes it.
  * Keys are unsigned 63-bit numbers (inode numbers, logical blocks, name hashes).
@@ -19,8 +20,6 @@ final class Node {
     Node[] childNodes;
     long block;
     long seq;
-    /** For a dirty copy: the block of the node it replaces (0 for a new node). */
-    long replaces;
     int bytes;
 
     private Node(int level, int capacity) {
@@ -55,7 +54,6 @@ final class Node {
     /** A dirty copy to change; the original stays as it was. */
     Node copy() {
         Node n = new Node(level, Math.max(8, count));
-        n.replaces = block;
         n.count = count;
         n.bytes = bytes;
         System.arraycopy(keys, 0, n.keys, 0, count);

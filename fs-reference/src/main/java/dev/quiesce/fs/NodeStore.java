@@ -10,6 +10,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * nodes are immutable, so the front end and the committer share them without locks. A
  * block is only reused after the commit that freed it was published (see {@link Commit}),
  * so a cached node under a reused block number can no longer be reached from any tree.
+ *
+ * <p>It also holds the <em>pinned</em> nodes: index nodes a commit changed but did not
+ * write, because between rollups the log carries index changes as logical records and
+ * the nodes are written only at the next rollup ({@link Index}). A pinned node is as
+ * immutable as a written one and is named by a virtual block number at or above
+ * {@link #VIRTUAL_BASE}, far past any volume, which never reaches the disk. It stays
+ * pinned until the commit that replaced it is published.
  */
 final class NodeStore {
     private final BlockDevice device;
@@ -17,6 +24,10 @@ final class NodeStore {
     private final long blockCount;
     private final int cacheLimit;
     private final ConcurrentHashMap<Long, Node> cache = new ConcurrentHashMap<>();
+    /** First virtual block number: 2^62, beyond the largest volume (2^63 bytes of 512-byte blocks is 2^54). */
+    static final long VIRTUAL_BASE = 1L << 62;
+    private final ConcurrentHashMap<Long, Node> pinned = new ConcurrentHashMap<>();
+    private long nextVirtual = VIRTUAL_BASE;
 
     NodeStore(BlockDevice device, long volumeId, long blockCount, int cacheLimit) {
         this.device = device;
@@ -55,8 +66,37 @@ final class NodeStore {
         return b.array();
     }
 
+    static boolean isVirtual(long block) {
+        return block >= VIRTUAL_BASE;
+    }
+
+    /** Holds a dirty node in memory under a new virtual block number (committer or replay only). */
+    void pin(Node n, long seq) {
+        n.seq = seq;
+        n.block = nextVirtual++;
+        pinned.put(n.block, n);
+    }
+
+    /** Drops a pinned node that no published tree can reach any more. */
+    void unpin(long block) {
+        pinned.remove(block);
+    }
+
+    /** Pinned nodes: blocks the next rollup will write. */
+    int pinnedCount() {
+        return pinned.size();
+    }
+
     /** The node at {@code block}, checked against the pointer's seq, the level and tree kind. */
     Node load(long block, long seq, int level, int kind) throws IOException {
+        if (isVirtual(block)) {
+            Node p = pinned.get(block);
+            if (p == null || p.seq != seq || (level >= 0 && p.level != level)) {
+                throw new CorruptFilesystemException(device.name(), block, "pointer to an index node that is"
+                        + " neither on the volume nor held in memory");
+            }
+            return p;
+        }
         Node n = cache.get(block);
         if (n != null && n.seq == seq && (level < 0 || n.level == level)) {
             return n;

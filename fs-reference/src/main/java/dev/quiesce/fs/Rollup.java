@@ -9,7 +9,10 @@ import java.util.Map;
 
 /**
  * Rollup: writes the bitmap changed since the last rollup, retires the old log chain and
- * starts a new one, so replay never reads more than one rollup period of log. Two kinds:
+ * starts a new one, so replay never reads more than one rollup period of log. The
+ * commit has already written the pinned index nodes ({@link Index#flushAll}) and
+ * released the written nodes they replaced, so the index records before it are dropped
+ * with the rest: the trees on disk now hold them. Two kinds:
  * {@link #run} every few deltas or when the log grows past its bound, inside an ordinary
  * commit, and {@link #clean} for a freeze, which leaves no log at all.
  *
@@ -107,12 +110,11 @@ final class Rollup {
         }
         TreeRef root = tree.flush(new BTree.NodeSink() {
             @Override public long allocateNode() { return pool.remove(pool.size() - 1); }
-            @Override public void redirected(long oldBlock, long newBlock) { }
             @Override public void write(long block, byte[] data) throws IOException {
                 store.device().write(block, ByteBuffer.wrap(data));
             }
             @Override public long seq() { return seq; }
-        });
+        }, release);
         if (!pool.isEmpty()) {
             throw new IllegalStateException(store.deviceName() + ": clean rollup left " + pool.size() + " blocks unused");
         }
@@ -125,11 +127,11 @@ final class Rollup {
                       Allocation.Recorder recorder) throws IOException {
         long freeAtFork = alloc.free();
         Map<Integer, byte[]> fork = alloc.forkDirtyPages();
+        // Every free still pending - this commit's and those of lazy commits before it,
+        // whose records leave with the retired chain - is logged again in the new one.
         List<LogRecord> kept = new ArrayList<>();
-        for (LogRecord r : records) {
-            if (r.type() == DiskFormat.BFREE) {
-                kept.add(r);
-            }
+        for (long[] f : alloc.freeAfterCommit) {
+            kept.add(new LogRecord(DiskFormat.BFREE, f[0], f[1]));
         }
         records.clear();
         records.add(new LogRecord(DiskFormat.UNIFY, rollupNumber, 0));
@@ -148,10 +150,10 @@ final class Rollup {
             if (old != null) {
                 frees.free(DiskFormat.extentPhysical(old), 1);
             }
-            byte[] data = DiskFormat.encodeBitmap(page.getValue(), p, store.volumeId(), sink.seq(), store.blockSize());
-            store.device().write(block, ByteBuffer.wrap(data));
+            sink.write(block, DiskFormat.encodeBitmap(page.getValue(), p, store.volumeId(), sink.seq(),
+                    store.blockSize()));
         }
-        TreeRef root = tree.flush(sink);
+        TreeRef root = tree.flush(sink, frees);
         alloc.noteNewBitmapRoot(tree);
         return new Result(root, freeAtFork);
     }

@@ -124,6 +124,9 @@ final class Volume {
                 long dirty = current.dirtyBytes;
                 if (dirty > options.dirtyLimitBytes()) {
                     commit.request(false);
+                } else if (!current.writebackAsked && dirty - current.writtenBackBytes >= options.writebackBytes()) {
+                    current.writebackAsked = true;
+                    commit.requestWriteback();
                 }
                 return result;
             } finally {
@@ -151,7 +154,8 @@ final class Volume {
             lock.unlock();
         }
         if (dirty > 2 * options.dirtyLimitBytes()) {
-            commit.commitAndWait(false);
+            // Memory is what is short: a published (lazy) commit releases the pages.
+            commit.commitAndWait(false, false);
         }
     }
 }

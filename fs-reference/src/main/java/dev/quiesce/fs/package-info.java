@@ -5,7 +5,8 @@
  * <p>Public: {@link dev.quiesce.fs.Dusk} (format, mount, the file API, fsck, freeze),
  * {@link dev.quiesce.fs.DuskFile}, {@link dev.quiesce.fs.DuskOptions}, the records
  * {@link dev.quiesce.fs.FileStat}, {@link dev.quiesce.fs.FsStat},
- * {@link dev.quiesce.fs.FsckReport}, {@link dev.quiesce.fs.FileType}, and the typed
+ * {@link dev.quiesce.fs.FsckReport}, {@link dev.quiesce.fs.FileType}, the fsck callback
+ * {@link dev.quiesce.fs.FsckProgress}, and the typed
  * errors {@link dev.quiesce.fs.CorruptFilesystemException},
  * {@link dev.quiesce.fs.NoSpaceLeftException}, {@link dev.quiesce.fs.ReadOnlyMountException}.
  *
@@ -16,9 +17,11 @@
  *   <li>{@code DeltaGate}, {@code Delta} - the change brackets and a delta's change set;</li>
  *   <li>{@code Namespace}, {@code FileData} - the front end: names, inodes, pages;</li>
  *   <li>{@code BufferFork} - forking pages a commit may be writing;</li>
+ *   <li>{@code Writeback} - writing dirty data ahead of its commit;</li>
  *   <li>{@code SpaceAccounting} - worst-case reservations, the floor for freeing ops;</li>
  *   <li>{@code Commit} - the committer thread, delayed allocation, commit order;</li>
  *   <li>{@code BTree}, {@code Node}, {@code NodeStore}, {@code Extents} - redirect-on-write trees;</li>
+ *   <li>{@code Index} - the index between rollups: logged as records, pinned in memory;</li>
  *   <li>{@code Allocation} - the bitmap file in cache, delayed frees;</li>
  *   <li>{@code Log}, {@code Rollup}, {@code Replay} - the log chain, rollups, replay at mount;</li>
  *   <li>{@code Fsck} - the invariant checker.</li>

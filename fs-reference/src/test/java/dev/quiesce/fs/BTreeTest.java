@@ -33,7 +33,6 @@ class BTreeTest {
         }
 
         @Override public long allocateNode() { live.add(next); return next++; }
-        @Override public void redirected(long oldBlock, long newBlock) { }
         @Override public void write(long block, byte[] data) throws IOException { dev.write(block, ByteBuffer.wrap(data)); }
         @Override public long seq() { return seq; }
         @Override public void free(long block, long count) { freed.add(block); }
@@ -65,7 +64,7 @@ class BTreeTest {
                     model.put(key, v);
                 }
             }
-            ref = tree.flush(sink);
+            ref = tree.flush(sink, sink);
             sink.seq++;
             tree = new BTree(store, DiskFormat.KIND_DIR, ref);
             for (int probe = 0; probe < 200; probe++) {
@@ -84,7 +83,7 @@ class BTreeTest {
         for (Map.Entry<Long, byte[]> e : new TreeMap<>(model).entrySet()) {
             tree.remove(e.getKey(), sink);
         }
-        assertEquals(TreeRef.EMPTY, tree.flush(sink));
+        assertEquals(TreeRef.EMPTY, tree.flush(sink, sink));
     }
 
     @Test
@@ -96,7 +95,7 @@ class BTreeTest {
         for (long k = 0; k < 5000; k += 10) {
             tree.put(k, DiskFormat.encodeExtent(100 + k, 10), sink);
         }
-        BTree reloaded = new BTree(store, DiskFormat.KIND_EXTENTS, tree.flush(sink));
+        BTree reloaded = new BTree(store, DiskFormat.KIND_EXTENTS, tree.flush(sink, sink));
         for (long probe = 0; probe < 5000; probe += 7) {
             long expect = probe / 10 * 10;
             long[] found = {-1};

@@ -98,6 +98,38 @@ class CommitPipelineTest {
     }
 
     @Test
+    void aCommitForMemoryIsLazyAndTheNextFsyncMakesItDurable() throws Exception {
+        MemoryBlockDevice memory = new MemoryBlockDevice("lazy", 4096, 4096);
+        Dusk.format(memory);
+        RecordingBlockDevice device = new RecordingBlockDevice(memory);
+        try (Dusk fs = Dusk.mount(device, DuskOptions.defaults().withCommitInterval(Duration.ofHours(1)))) {
+            fs.writeFile("/a", new byte[] {1, 2, 3});
+            long from = RecordingBlockDevice.mark();
+            fs.volume().commit.commitAndWait(false, false);
+            long to = RecordingBlockDevice.mark();
+            assertTrue(device.writesBetween(from, to).size() >= 2, "the lazy commit wrote " + device.writesBetween(from, to));
+            assertTrue(device.writesBetween(from, to).stream().noneMatch(w -> w.block() < 2), "a superblock was written");
+            assertEquals(0, device.flushesBetween(from, to).size(), "a lazy commit flushed");
+            // Not durable yet: an image of the device as it stands mounts without the file.
+            MemoryBlockDevice image = new MemoryBlockDevice("image", 4096, 4096);
+            image.write(0, ByteBuffer.wrap(memory.toByteArray()));
+            try (Dusk before = Dusk.mount(image, DuskOptions.defaults().withReadOnly(true))) {
+                assertTrue(before.lookup("/a").isEmpty(), "the lazy commit counted before any superblock named it");
+            }
+            assertTrue(Dusk.fsck(image).isClean());
+            from = RecordingBlockDevice.mark();
+            fs.sync();
+            to = RecordingBlockDevice.mark();
+            assertTrue(device.writesBetween(from, to).stream().anyMatch(w -> w.block() < 2), "sync wrote no superblock");
+            assertEquals(2, device.flushesBetween(from, to).size(), "sync after a lazy commit flushes before and after");
+        }
+        try (Dusk fs = Dusk.mount(memory, DuskOptions.defaults().withReadOnly(true))) {
+            assertArrayEquals(new byte[] {1, 2, 3}, fs.readFile("/a"));
+        }
+        assertTrue(Dusk.fsck(memory).isClean());
+    }
+
+    @Test
     void rollupBoundsTheLogThatMountReplays() throws Exception {
         MemoryBlockDevice dev = new MemoryBlockDevice("rollup", 4096, 4096);
         Dusk.format(dev);

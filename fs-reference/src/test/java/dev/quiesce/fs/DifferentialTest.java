@@ -24,7 +24,7 @@ class DifferentialTest {
         MemoryBlockDevice dev = new MemoryBlockDevice("diff", 512, 16384);
         Dusk.format(dev);
         DuskOptions options = DuskOptions.defaults().withCommitInterval(Duration.ofMillis(50))
-                .withDirtyLimitBytes(256 << 10).withRollupEvery(5);
+                .withDirtyLimitBytes(256 << 10).withRollupEvery(5).withWritebackBytes(16 << 10);
         FsModel model = new FsModel();
         FsModel.Workload work = new FsModel.Workload(seed, 3000);
         Dusk fs = Dusk.mount(dev, options);
@@ -32,6 +32,9 @@ class DifferentialTest {
         try {
             for (int i = 1; i <= OPS; i++) {
                 last = work.step(fs, model);
+                if (i % 7 == 0) {
+                    fs.volume().commit.writeBackAndWait();
+                }
                 if (i % 997 == 0) {
                     fs.sync();
                 }

@@ -37,6 +37,37 @@ class FsckTest {
     }
 
     @Test
+    void fsckReportsEachPhaseFromStartToEnd() throws Exception {
+        MemoryBlockDevice dev = new MemoryBlockDevice("fsck", 512, 20_000);
+        Dusk.format(dev);
+        try (Dusk fs = Dusk.mount(dev, DuskOptions.defaults().withRollupEvery(1000))) {
+            for (int i = 0; i < 300; i++) {
+                fs.writeFile("/f" + i, new byte[600]);
+            }
+            fs.sync();
+        }
+        java.util.List<String> phases = new java.util.ArrayList<>();
+        java.util.Map<String, long[]> last = new java.util.HashMap<>();
+        FsckReport r = Dusk.fsck(dev, (phase, done, total) -> {
+            long[] prev = last.get(phase);
+            assertTrue(done >= 0 && done <= total, phase + " " + done + "/" + total);
+            assertTrue(prev == null || (done >= prev[0] && total == prev[1]), phase + " went back to " + done);
+            if (prev == null) {
+                assertEquals(0, done, phase + " does not start at 0");
+                phases.add(phase);
+            }
+            last.put(phase, new long[] {done, total});
+        });
+        assertTrue(r.isClean(), r.toString());
+        assertEquals(java.util.List.of(FsckProgress.REPLAY, FsckProgress.INODES, FsckProgress.BITMAP), phases);
+        for (String phase : phases) {
+            assertEquals(last.get(phase)[1], last.get(phase)[0], phase + " did not reach its end");
+        }
+        assertEquals(301, last.get(FsckProgress.INODES)[1]);
+        assertEquals(20_000, last.get(FsckProgress.BITMAP)[1]);
+    }
+
+    @Test
     void aFreshVolumeIsClean() throws Exception {
         MemoryBlockDevice dev = new MemoryBlockDevice("fsck", 4096, 256);
         Dusk.format(dev);
