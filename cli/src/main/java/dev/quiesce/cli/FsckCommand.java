@@ -2,6 +2,7 @@ package dev.quiesce.cli;
 
 import dev.quiesce.core.device.FileBlockDevice;
 import dev.quiesce.fs.Dusk;
+import dev.quiesce.fs.FsckProgress;
 import dev.quiesce.fs.FsckReport;
 import jakarta.enterprise.context.Dependent;
 import jakarta.inject.Inject;
@@ -31,8 +32,9 @@ public class FsckCommand implements Callable<Integer> {
             throw new NoSuchFileException(image.toString());
         }
         FsckReport report;
-        try (FileBlockDevice device = FileBlockDevice.open(image, options.blockSize, true)) {
-            report = Dusk.fsck(device);
+        try (FileBlockDevice device = FileBlockDevice.open(image, options.blockSize, true);
+             PhaseBars bars = new PhaseBars(console)) {
+            report = Dusk.fsck(device, bars);
         }
         if (report.isClean()) {
             console.out().printf("%s: clean: %d inodes, %d blocks in use, %d log records replayed%n",
@@ -42,5 +44,34 @@ public class FsckCommand implements Callable<Integer> {
         console.out().printf("%s: %d problem(s)%n", image, report.problems().size());
         report.problems().forEach(p -> console.out().println("  " + p));
         return ExitCode.CORRUPT;
+    }
+
+    /** One counting bar per fsck phase, each closed when the next begins. */
+    private static final class PhaseBars implements FsckProgress, AutoCloseable {
+        private final Console console;
+        private String phase;
+        private Progress bar;
+
+        PhaseBars(Console console) {
+            this.console = console;
+        }
+
+        @Override
+        public void progress(String phase, long done, long total) {
+            if (!phase.equals(this.phase)) {
+                close();
+                this.phase = phase;
+                bar = Progress.count(console, phase, total);
+            }
+            bar.at(done);
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+        }
     }
 }

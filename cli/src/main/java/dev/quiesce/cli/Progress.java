@@ -40,6 +40,29 @@ final class Progress implements AutoCloseable {
         return new Progress(bar, console);
     }
 
+    /** A bar counting {@code total} units of {@code task} (inodes, blocks) rather than bytes. */
+    static Progress count(Console console, String task, long total) {
+        if (!console.progress()) {
+            return new Progress(null, console);
+        }
+        PrintStream stream = new PrintStream(new WriterStream(console.err()), true, StandardCharsets.UTF_8);
+        ProgressBar bar = new ProgressBarBuilder()
+                .setTaskName(task)
+                .setInitialMax(Math.max(1, total))
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(200)
+                .setConsumer(new ConsoleProgressBarConsumer(stream, WIDTH))
+                .build();
+        return new Progress(bar, console);
+    }
+
+    /** Moves a counting bar to {@code done}. */
+    void at(long done) {
+        if (bar != null) {
+            bar.stepTo(done);
+        }
+    }
+
     void advance(long bytes) {
         if (bar != null) {
             bar.stepBy(bytes);

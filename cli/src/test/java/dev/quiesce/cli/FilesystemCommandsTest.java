@@ -46,7 +46,11 @@ class FilesystemCommandsTest {
         String statfs = ok("stat", image().toString()).out();
         assertTrue(statfs.contains("block size:   4096") && statfs.contains("blocks:       4096 (16.0 MiB)"), statfs);
 
-        assertTrue(ok("fsck", image().toString()).out().contains(": clean:"));
+        assertTrue(ok("fsck", "--no-progress", image().toString()).out().contains(": clean:"));
+        CliRun fsck = CliRun.inProcess("fsck", image().toString());
+        assertEquals(ExitCode.OK, fsck.exitCode(), fsck::toString);
+        assertTrue(fsck.err().contains("checking inodes 100%") && fsck.err().contains("checking the bitmap 100%"),
+                () -> "a progress bar per fsck phase: " + fsck);
     }
 
     @Test

@@ -31,10 +31,7 @@ class FuseMountTest {
         Shell.assumeFuse();
         image = tmp.resolve("disk.img");
         mnt = Files.createDirectory(tmp.resolve("mnt"));
-        try (FileBlockDevice dev = FileBlockDevice.create(image, 4096, 98304, false)) {
-            Dusk.format(dev);
-        }
-        mount = FuseMount.mount(image, mnt, false);
+        mount = FreshImages.formatAndMount(image, 98304, mnt);
     }
 
     @AfterEach
@@ -45,9 +42,7 @@ class FuseMountTest {
                 assertFalse(Mounts.at(mnt).isPresent(), "still mounted after close");
             }
         } finally {
-            if (mnt != null && Mounts.at(mnt).isPresent()) {
-                Mounts.unmount(mnt, true); // a failed test must not leave a mount behind
-            }
+            FreshImages.close(null, mnt);
         }
     }
 

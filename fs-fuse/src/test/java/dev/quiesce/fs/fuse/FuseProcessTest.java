@@ -35,9 +35,7 @@ class FuseProcessTest {
         Shell.assumeFuse();
         image = tmp.resolve("disk.img");
         mnt = Files.createDirectory(tmp.resolve("mnt"));
-        try (FileBlockDevice dev = FileBlockDevice.create(image, 4096, 16384, false)) {
-            Dusk.format(dev);
-        }
+        FreshImages.format(image, 16384);
     }
 
     @AfterEach

@@ -46,24 +46,13 @@ class MountedFreezableTest {
         Shell.assumeFuse();
         image = tmp.resolve("disk.img");
         mnt = Files.createDirectory(tmp.resolve("mnt"));
-        try (FileBlockDevice dev = FileBlockDevice.create(image, 4096, 8192, false)) {
-            Dusk.format(dev);
-        }
-        mount = FuseMount.mount(image, mnt, false);
+        mount = FreshImages.formatAndMount(image, 8192, mnt);
     }
 
     @AfterEach
     void unmount() throws Exception {
         pool.shutdownNow();
-        try {
-            if (mount != null) {
-                mount.close();
-            }
-        } finally {
-            if (mnt != null && Mounts.at(mnt).isPresent()) {
-                Mounts.unmount(mnt, true); // a failed test must not leave a mount behind
-            }
-        }
+        FreshImages.close(mount, mnt);
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
