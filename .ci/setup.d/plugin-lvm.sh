@@ -4,7 +4,8 @@
 # $QUIESCE_GUEST_DIR (default /var/cache/quiesce-lvm-guest) and rebuilt only when the
 # kernel version Debian currently ships changes or a piece is missing.
 #
-# Host side: util-linux (fsfreeze, losetup), mkfs for ext4/xfs/btrfs.
+# Host side: util-linux (fsfreeze, losetup), mkfs for ext4/xfs/btrfs, GNU time (the guest
+# harness reports qemu's CPU time with it).
 # Guest side (see shared/reference/real-lvm-in-a-vm.md): qemu (TCG), busybox-static for
 # the initramfs, lvm2 + thin-provisioning-tools (run in the guest from the host root
 # shared over 9p), Debian's kernel unpacked with its modules resolved by depmod.
@@ -22,7 +23,7 @@ log() { echo "plugin-lvm setup: $*"; }
 apt-get install -y -q --no-install-recommends \
     util-linux e2fsprogs xfsprogs btrfs-progs \
     qemu-system-x86 busybox-static lvm2 thin-provisioning-tools \
-    kmod cpio xz-utils fuse2fs >/dev/null
+    kmod cpio xz-utils fuse2fs time >/dev/null
 log "packages present"
 
 kernel_package=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')

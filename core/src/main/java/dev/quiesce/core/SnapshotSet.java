@@ -52,7 +52,10 @@ public final class SnapshotSet {
         /**
          * Adds a member: {@code target} is frozen around the cut of {@code request} by
          * {@code provider}. {@code target} may be null only when the provider's cut
-         * freezes the source by itself ({@code capabilities().freezesSourceItself()}).
+         * freezes the source by itself ({@code capabilities().freezesSourceItself()}),
+         * and that covers only a filesystem the kernel has mounted on the source: for a
+         * filesystem a process keeps on the device (the reference filesystem on a logical
+         * volume, say) pass its {@link Freezable}, or the cut is merely crash-consistent.
          */
         public Builder member(Freezable target, SnapshotProvider provider, SnapshotRequest request) {
             Objects.requireNonNull(provider, "provider");

@@ -51,7 +51,7 @@ final class LvmProviderSubject implements ProviderSubject {
         Path node = switch (technique) {
             case THICK -> group.createLinear(name, SIZE);
             case THIN -> group.createThin(name, SIZE);
-            case SPLIT_MIRROR -> group.createRaid1(name, SIZE);
+            case SPLIT_MIRROR -> group.createZeroedRaid1(name, SIZE);
         };
         volumes.add(name);
         FileBlockDevice device = FileBlockDevice.open(node, 4096, false);

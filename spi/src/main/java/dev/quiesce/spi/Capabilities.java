@@ -9,7 +9,11 @@ import java.util.Objects;
  * @param technique           how snapshots are made
  * @param freezesSourceItself whether the cut quiesces the filesystem on the source by
  *                            itself (LVM snapshots do; split mirrors and block copies do
- *                            not, so the coordinator must freeze first)
+ *                            not, so the coordinator must freeze first). Only a filesystem
+ *                            the kernel has mounted on the source can be quiesced this way:
+ *                            one a process keeps on the device (the reference filesystem,
+ *                            a FUSE image) is not, so give the coordinator its
+ *                            {@link Freezable} even when this is true
  * @param cutCost             how the time under the freeze grows
  * @param usesBlockUsage      whether a {@link BlockUsage} given with the request makes
  *                            the provider skip free blocks (they then read back as zeros)
