@@ -220,6 +220,9 @@ class MountCommandsTest {
         Process mount = mount();
         sh("echo new > " + mnt + "/note && echo added > " + mnt + "/added");
         Images.expectOk(CliRun.child("umount", mnt.toString()));
+        // umount returns once the image is free: the next command must not find it locked
+        // by a mount process still closing the dmsnap store.
+        Images.expectOk(CliRun.inProcess("ls", image.toString()));
         assertTrue(mount.waitFor(60, TimeUnit.SECONDS), "quiesce mount did not end after umount");
         assertEquals(ExitCode.OK, mount.exitValue());
 

@@ -365,8 +365,40 @@ public final class FuseMount implements AutoCloseable {
         if (clearDeadMount(d)) {
             return true;
         }
-        MountedFreezable.of(controlSocketFor(Path.of(e.get().source()))).unmount();
+        Path image = Path.of(e.get().source());
+        MountedFreezable.of(controlSocketFor(image)).unmount();
+        awaitImageReleased(image);
         return true;
+    }
+
+    /**
+     * Waits until the process that served the mount has let go of its image, so that the
+     * next command on the image does not find it still locked: the mount process answers
+     * the unmount once the filesystem is committed, but may still be closing what it
+     * mounted through (a dmsnap origin and its store) for a moment after.
+     */
+    private static void awaitImageReleased(Path image) throws IOException {
+        long deadline = System.nanoTime() + UNMOUNT_BOUND.toNanos();
+        while (true) {
+            // A shared probe: it waits out a read-write mount's exclusive lock, never another
+            // read-only mount of the same image.
+            try (ImageLock probe = ImageLock.acquire(image, true)) {
+                return;
+            } catch (java.nio.file.AccessDeniedException | java.nio.file.NoSuchFileException cannotProbe) {
+                return; // nothing this process could lock, so nothing it could be refused later either
+            } catch (java.nio.file.FileSystemException stillHeld) {
+                if (System.nanoTime() > deadline) {
+                    throw new MountException(image.toString(), "unmounted, but the image is still locked "
+                            + UNMOUNT_BOUND.toSeconds() + " s later (another process holds it)", stillHeld);
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for " + image + " to be released");
+            }
+        }
     }
 
     /** Clears a dead Dusk mount at {@code dir} (and its stale socket); true if there was one. */
