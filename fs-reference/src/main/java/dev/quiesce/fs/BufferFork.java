@@ -2,7 +2,6 @@ package dev.quiesce.fs;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.TreeMap;
 
 /**
  * Buffer forking for data pages, and the slabs the pages live in.
@@ -106,9 +105,9 @@ final class BufferFork {
     /**
      * The page at {@code index} made writable in {@code delta}: {@code page} itself when
      * the delta already owns it, else a fork holding a copy, which replaces it in
-     * {@code cache}. Either way the page is registered with the delta.
+     * {@code cache}. Either way the page is registered in {@code dirty}, the delta's pages of the file.
      */
-    static Page writable(Page page, Delta delta, Slabs slabs, TreeMap<Long, Page> cache, long inode, long index,
+    static Page writable(Page page, Delta delta, Slabs slabs, PageMap cache, PageMap dirty, long index,
                          int blockSize) {
         Page p = page;
         if (page.delta != delta.number) {
@@ -117,7 +116,7 @@ final class BufferFork {
             cache.put(index, p);
             delta.dirtyBytes += blockSize;
         }
-        delta.pages.computeIfAbsent(inode, i -> new TreeMap<>()).put(index, p);
+        dirty.put(index, p);
         return p;
     }
 }

@@ -35,7 +35,8 @@ import java.util.TreeSet;
  * <p>Group commit: {@link #request} names the delta that must be committed; every
  * fsync asking during one delta waits for the same commit. Between commits the thread
  * also runs the writeback passes the front end asks for ({@link Writeback}); a commit
- * asked for goes first.
+ * asked for goes first. Data written ahead of a commit is flushed by another thread
+ * ({@link BackgroundFlush}) while this one goes on writing.
  */
 final class Commit implements Runnable {
     private static final System.Logger LOG = System.getLogger(Commit.class.getName());
@@ -46,6 +47,7 @@ final class Commit implements Runnable {
     private final NodeStore store;
     private final Index index;
     private final Thread thread;
+    private BackgroundFlush flusher;
     private final Object monitor = new Object();
     private Superblock sb;
     private int superCopy;
@@ -61,6 +63,8 @@ final class Commit implements Runnable {
     private boolean lazyPending;
     private long writebackPasses;
     private IOException failure;
+    /** Data written since the device was last flushed (committer thread only). */
+    private long unflushedBytes;
     /** What the commit in progress wrote, for its seal (committer thread only). */
     private CommitSeal.Writes writes;
 
@@ -80,6 +84,7 @@ final class Commit implements Runnable {
     }
 
     void start() {
+        flusher = new BackgroundFlush(v.device, v.name);
         thread.start();
     }
 
@@ -180,6 +185,14 @@ final class Commit implements Runnable {
 
     /** Commits what is left and stops the thread. */
     void stop() throws IOException {
+        try {
+            commitAndStop();
+        } finally {
+            flusher.stop();
+        }
+    }
+
+    private void commitAndStop() throws IOException {
         commitAndWait(false);
         v.lock.lock();
         try {
@@ -304,7 +317,21 @@ final class Commit implements Runnable {
 
     /** Writeback ahead of the commit ({@link Writeback}); committer thread only. */
     void writeBack() throws IOException {
-        Writeback.run(v, alloc, MAX_RUN);
+        unflushedBytes += Writeback.run(v, alloc, MAX_RUN);
+        flushIfBehind();
+    }
+
+    /**
+     * Asks for a {@link BackgroundFlush} once an eighth of the dirty limit (at least one
+     * writeback's worth) went out unflushed: small enough that the device is kept busy
+     * through a write of a few tens of megabytes, large enough that the flushes' fixed
+     * cost stays a few per cent of the data's.
+     */
+    private void flushIfBehind() throws IOException {
+        if (unflushedBytes >= Math.max(v.options.writebackBytes(), v.options.dirtyLimitBytes() / 8)) {
+            flusher.request();
+            unflushedBytes = 0;
+        }
     }
 
 
@@ -371,8 +398,9 @@ final class Commit implements Runnable {
             log.add(LogRecord.extent(w[0], w[1], w[2], w[3]));
             writes.unsealable();
         }
-        for (Map.Entry<Long, TreeMap<Long, Page>> p : new TreeMap<>(d.pages).entrySet()) {
-            writePages(p.getKey(), p.getValue(), rec, log);
+        for (Map.Entry<Long, PageMap> p : new TreeMap<>(d.pages).entrySet()) {
+            long ino = p.getKey();
+            p.getValue().forEachRun(MAX_RUN, (start, run, n) -> writeRun(ino, start, run, n, rec, log, bs));
         }
         for (Map.Entry<Long, Map<String, Delta.DirChange>> e : new TreeMap<>(d.dirs).entrySet()) {
             if (!d.deleted.contains(e.getKey())) {
@@ -440,6 +468,8 @@ final class Commit implements Runnable {
         Superblock next = sb.committed(seq, itableRoot, orphanRoot, bitmapRoot, written.head(),
                 logCount + written.blocks().size(), rollupNumber, d.nextInode, inodeCount,
                 alloc.free() + alloc.pendingFreeCount(), freeAtRollup, d.cleanRollup || !rollup && sb.cleanRollup());
+        // Data a failed background flush left behind may be what this commit names.
+        flusher.check();
         int[] seal = writes.seal(written.blocks(), records);
         if (seal != null) {
             // Sealed: the superblock goes out with the rest and one flush commits all of it.
@@ -447,6 +477,7 @@ final class Commit implements Runnable {
         } else {
             v.device.flush();
         }
+        unflushedBytes = 0;
         writes = null;
         int copy = 1 - superCopy;
         v.device.write(copy, ByteBuffer.wrap(DiskFormat.encodeSuperblock(next)));
@@ -488,6 +519,7 @@ final class Commit implements Runnable {
         }
         deltasSinceRollup++;
         lazyPending = true;
+        flushIfBehind();
     }
 
     /** Pinned nodes that force a rollup: they hold memory, and the rollup must find blocks for them. */
@@ -501,31 +533,10 @@ final class Commit implements Runnable {
     }
 
     /**
-     * Writes a file's dirty pages: each run of logically consecutive pages gets extents of
+     * Writes a run of a file's dirty pages at consecutive logical blocks: it gets extents of
      * physically consecutive blocks, and each stretch of pages that also lie side by side
      * in one slab goes to the device in one write straight from the slab (no copy).
      */
-    private void writePages(long ino, TreeMap<Long, Page> pages, Allocation.Recorder rec, IndexLog log)
-            throws IOException {
-        int bs = store.blockSize();
-        Page[] run = new Page[Math.min(MAX_RUN, pages.size())];
-        long runStart = -1;
-        int n = 0;
-        for (Map.Entry<Long, Page> e : pages.entrySet()) {
-            if (n > 0 && (e.getKey() != runStart + n || n == run.length)) {
-                writeRun(ino, runStart, run, n, rec, log, bs);
-                n = 0;
-            }
-            if (n == 0) {
-                runStart = e.getKey();
-            }
-            run[n++] = e.getValue();
-        }
-        if (n > 0) {
-            writeRun(ino, runStart, run, n, rec, log, bs);
-        }
-    }
-
     private void writeRun(long ino, long logical, Page[] run, int n, Allocation.Recorder rec, IndexLog log, int bs)
             throws IOException {
         int done = 0;
@@ -533,6 +544,7 @@ final class Commit implements Runnable {
             long[] ext = alloc.allocate(n - done, rec);
             int end = done + (int) ext[1];
             Writeback.writeStretches(v.device, run, done, end, ext[0], writes);
+            unflushedBytes += (long) (end - done) * bs;
             log.add(LogRecord.extent(ino, logical + done, ext[0], ext[1]));
             done = end;
         }

@@ -7,7 +7,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Everything the front end changed in one delta, as the committer needs it: the latest
@@ -26,7 +25,7 @@ final class Delta {
     final Map<Long, Attrs> inodes = new HashMap<>();
     final Set<Long> deleted = new HashSet<>();
     final Map<Long, Map<String, DirChange>> dirs = new HashMap<>();
-    final Map<Long, TreeMap<Long, BufferFork.Page>> pages = new HashMap<>();
+    final Map<Long, PageMap> pages = new HashMap<>();
     final Map<Long, Long> truncates = new HashMap<>();
     final Map<Long, Boolean> orphans = new HashMap<>();
     /**

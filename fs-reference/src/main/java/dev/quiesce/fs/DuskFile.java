@@ -121,8 +121,8 @@ public final class DuskFile implements AutoCloseable {
 
     /** Blocks already dirty in this delta cost nothing more; nor does an inode already in it. */
     private long writeCost(Delta d, long first, long blocks) {
-        java.util.TreeMap<Long, BufferFork.Page> dirty = d.pages.get(inode);
-        long fresh = dirty == null ? blocks : blocks - dirty.subMap(first, first + blocks).size();
+        PageMap dirty = d.pages.get(inode);
+        long fresh = dirty == null ? blocks : blocks - dirty.count(first, first + blocks);
         if (fresh == 0 && d.inodes.containsKey(inode)) {
             return 0;
         }

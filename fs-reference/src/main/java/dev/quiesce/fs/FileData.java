@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * File contents in the front end: a page cache of the blocks written since the last
@@ -19,7 +18,7 @@ import java.util.TreeMap;
 final class FileData {
     private final Volume v;
     private final int bs;
-    private final Map<Long, TreeMap<Long, Page>> cache = new HashMap<>();
+    private final Map<Long, PageMap> cache = new HashMap<>();
     private final BufferFork.Slabs slabs;
 
     FileData(Volume v) {
@@ -78,7 +77,7 @@ final class FileData {
     }
 
     private Page cachedPage(long inode, long index) {
-        TreeMap<Long, Page> pages = cache.get(inode);
+        PageMap pages = cache.get(inode);
         return pages == null ? null : pages.get(index);
     }
 
@@ -102,11 +101,11 @@ final class FileData {
     }
 
     /** The page of {@code index} made writable in {@code d}, with its current contents. */
-    private Page writablePage(Delta d, Inode i, TreeMap<Long, Page> pages, TreeMap<Long, Page> dirty, long index,
+    private Page writablePage(Delta d, Inode i, PageMap pages, PageMap dirty, long index,
                               boolean whole) throws IOException {
         Page p = pages.get(index);
         if (p != null) {
-            return BufferFork.writable(p, d, slabs, pages, i.number, index, bs);
+            return BufferFork.writable(p, d, slabs, pages, dirty, index, bs);
         }
         p = slabs.allocate(d.number);
         byte[] old = null;
@@ -125,15 +124,15 @@ final class FileData {
         return p;
     }
 
-    private TreeMap<Long, Page> pagesOf(long inode) {
-        return cache.computeIfAbsent(inode, x -> new TreeMap<>());
+    private PageMap pagesOf(long inode) {
+        return cache.computeIfAbsent(inode, x -> new PageMap());
     }
 
     /** Writes all of {@code src} at {@code pos} (one chunk: the caller bounds its size). */
     void write(Delta d, Inode i, long pos, ByteBuffer src) throws IOException {
         long end = pos + src.remaining();
-        TreeMap<Long, Page> pages = pagesOf(i.number);
-        TreeMap<Long, Page> dirty = d.pages.computeIfAbsent(i.number, x -> new TreeMap<>());
+        PageMap pages = pagesOf(i.number);
+        PageMap dirty = d.pages.computeIfAbsent(i.number, x -> new PageMap());
         while (src.hasRemaining()) {
             long at = end - src.remaining();
             long index = at / bs;
@@ -151,17 +150,17 @@ final class FileData {
         long old = i.attrs.size();
         if (size < old) {
             long keep = (size + bs - 1) / bs;
-            TreeMap<Long, Page> pages = cache.get(i.number);
+            PageMap pages = cache.get(i.number);
             if (pages != null) {
-                pages.tailMap(keep, true).clear();
+                pages.removeFrom(keep);
             }
-            TreeMap<Long, Page> dirty = d.pages.get(i.number);
+            PageMap dirty = d.pages.get(i.number);
             if (dirty != null) {
-                dirty.tailMap(keep, true).clear();
+                dirty.removeFrom(keep);
             }
             if (size % bs != 0) {
                 Page tail = writablePage(d, i, pagesOf(i.number),
-                        d.pages.computeIfAbsent(i.number, x -> new TreeMap<>()), size / bs, false);
+                        d.pages.computeIfAbsent(i.number, x -> new PageMap()), size / bs, false);
                 tail.zero((int) (size % bs), bs);
             }
             d.truncates.merge(i.number, size, Math::min);
@@ -178,19 +177,13 @@ final class FileData {
 
     /** Drops the pages the published commit {@code seq} wrote and nobody dirtied since. */
     void published(long seq) {
-        for (Iterator<TreeMap<Long, Page>> it = cache.values().iterator(); it.hasNext(); ) {
-            TreeMap<Long, Page> pages = it.next();
-            boolean newer = false;
-            for (Page p : pages.values()) {
-                if (p.delta > seq) {
-                    newer = true;
-                    break;
-                }
-            }
+        for (Iterator<PageMap> it = cache.values().iterator(); it.hasNext(); ) {
+            PageMap pages = it.next();
+            boolean newer = pages.any(p -> p.delta > seq);
             // Usually every page of a file was in the commit: drop the map whole rather
             // than page by page.
             if (newer) {
-                pages.values().removeIf(p -> p.delta <= seq);
+                pages.removeIf(p -> p.delta <= seq);
             }
             if (!newer || pages.isEmpty()) {
                 it.remove();

@@ -31,41 +31,30 @@ final class Writeback {
     private Writeback() {
     }
 
-    /** One pass over the current delta (committer thread). */
-    static void run(Volume v, Allocation alloc, int maxRun) throws IOException {
+    /** One pass over the current delta (committer thread); returns the bytes written. */
+    static long run(Volume v, Allocation alloc, int maxRun) throws IOException {
         int bs = v.blockSize;
         List<Object[]> work = new ArrayList<>();
         v.lock.lock();
         try {
             Delta d = v.current;
             d.writebackAsked = false;
-            for (Map.Entry<Long, TreeMap<Long, Page>> e : new TreeMap<>(d.pages).entrySet()) {
+            for (Map.Entry<Long, PageMap> e : new TreeMap<>(d.pages).entrySet()) {
                 long ino = e.getKey();
-                Page[] run = new Page[Math.min(maxRun, e.getValue().size())];
-                long runStart = -1;
-                int n = 0;
-                for (Map.Entry<Long, Page> p : e.getValue().entrySet()) {
-                    if (n > 0 && (p.getKey() != runStart + n || n == run.length)) {
-                        allocate(alloc, d, ino, runStart, Arrays.copyOf(run, n), work);
-                        n = 0;
-                    }
-                    if (n == 0) {
-                        runStart = p.getKey();
-                    }
-                    run[n++] = p.getValue();
-                }
-                if (n > 0) {
-                    allocate(alloc, d, ino, runStart, Arrays.copyOf(run, n), work);
-                }
+                e.getValue().forEachRun(maxRun,
+                        (start, run, n) -> allocate(alloc, d, ino, start, Arrays.copyOf(run, n), work));
                 d.writtenBackBytes += (long) e.getValue().size() * bs;
             }
             d.pages.clear();
         } finally {
             v.lock.unlock();
         }
+        long written = 0;
         for (Object[] w : work) {
             writeStretches(v.device, (Page[]) w[0], (int) w[1], (int) w[2], (long) w[3], null);
+            written += (long) ((int) w[2] - (int) w[1]) * bs;
         }
+        return written;
     }
 
     /** Chooses blocks for a run of pages of the current delta (under the volume lock). */

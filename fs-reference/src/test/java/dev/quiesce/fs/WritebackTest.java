@@ -2,10 +2,12 @@ package dev.quiesce.fs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiesce.core.device.MemoryBlockDevice;
 import dev.quiesce.core.device.RecordingBlockDevice;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
@@ -96,5 +98,102 @@ class WritebackTest {
         }
         FsckReport report = Dusk.fsck(dev);
         assertTrue(report.isClean(), report.toString());
+    }
+
+    /**
+     * A large write gets device flushes while it is still being written (the background
+     * flush), so its fsync does not wait for the device to take all of it at once; the
+     * data is still committed only by the fsync.
+     */
+    @Test
+    void aLargeWriteIsFlushedInTheBackgroundBeforeItsFsync() throws Exception {
+        MemoryBlockDevice memory = new MemoryBlockDevice("bg", 4096, 8192);
+        Dusk.format(memory);
+        RecordingBlockDevice device = new RecordingBlockDevice(memory);
+        byte[] content = random(8 << 20, 5);
+        DuskOptions options = OPTIONS.withDirtyLimitBytes(1 << 20);
+        try (Dusk fs = Dusk.mount(device, options); DuskFile f = fs.create("/big")) {
+            long from = RecordingBlockDevice.mark();
+            for (int at = 0; at < content.length; at += 256 << 10) {
+                f.write(at, ByteBuffer.wrap(content, at, 256 << 10));
+            }
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (device.flushesBetween(from, RecordingBlockDevice.mark()).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            List<RecordingBlockDevice.Event> flushes = device.flushesBetween(from, RecordingBlockDevice.mark());
+            assertTrue(!flushes.isEmpty(), "no flush while 8 MiB was written with a 1 MiB dirty limit");
+            // Nothing but data and log blocks before the fsync: the flushes committed nothing.
+            assertTrue(device.writesBetween(from, RecordingBlockDevice.mark()).stream().noneMatch(w -> w.block() < 2),
+                    "a superblock was written before the fsync");
+            f.fsync();
+        }
+        try (Dusk fs = Dusk.mount(memory, OPTIONS.withReadOnly(true))) {
+            assertArrayEquals(content, fs.readFile("/big"));
+        }
+        assertTrue(Dusk.fsck(memory).isClean(), Dusk.fsck(memory).toString());
+    }
+
+    /** A background flush that fails is not forgotten: the next durable commit fails with it as the cause. */
+    @Test
+    void aFailedBackgroundFlushFailsTheNextCommit() throws Exception {
+        MemoryBlockDevice memory = new MemoryBlockDevice("bgfail", 4096, 8192);
+        Dusk.format(memory);
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        IOException injected = new IOException("injected flush failure");
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        dev.quiesce.spi.BlockDevice device = new ForwardingDevice(memory) {
+            @Override
+            public void flush() throws IOException {
+                if (armed.compareAndSet(true, false)) {
+                    failed.incrementAndGet();
+                    throw injected;
+                }
+                super.flush();
+            }
+        };
+        Dusk fs = Dusk.mount(device, OPTIONS.withDirtyLimitBytes(1 << 20));
+        try (DuskFile f = fs.create("/big")) {
+            f.fsync();
+            armed.set(true);
+            byte[] chunk = random(256 << 10, 6);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            for (int at = 0; failed.get() == 0 && System.nanoTime() < deadline; at += chunk.length) {
+                f.write(at % (8 << 20), ByteBuffer.wrap(chunk));
+            }
+            assertEquals(1, failed.get(), "the background flush never ran");
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, f::fsync);
+            Throwable c = e;
+            while (c != null && c != injected) {
+                c = c.getCause();
+            }
+            assertSame(injected, c, "the injected failure is not in the cause chain of " + e);
+        } catch (IOException closeFailure) {
+            // Closing a file of a failed filesystem may report the failure again.
+        }
+        try {
+            fs.close();
+        } catch (IOException expected) {
+            // The committer failed: unmount reports it.
+        }
+        assertTrue(Dusk.fsck(memory).isClean(), Dusk.fsck(memory).toString());
+    }
+
+    /** Passes everything to a device; tests override what they break. */
+    private static class ForwardingDevice implements dev.quiesce.spi.BlockDevice {
+        private final dev.quiesce.spi.BlockDevice d;
+
+        ForwardingDevice(dev.quiesce.spi.BlockDevice d) {
+            this.d = d;
+        }
+
+        @Override public int blockSize() { return d.blockSize(); }
+        @Override public long blockCount() { return d.blockCount(); }
+        @Override public boolean isReadOnly() { return d.isReadOnly(); }
+        @Override public String name() { return d.name(); }
+        @Override public void read(long block, ByteBuffer dst) throws IOException { d.read(block, dst); }
+        @Override public void write(long block, ByteBuffer src) throws IOException { d.write(block, src); }
+        @Override public void flush() throws IOException { d.flush(); }
+        @Override public void close() throws IOException { d.close(); }
     }
 }
