@@ -31,7 +31,7 @@ final class Writeback {
     private Writeback() {
     }
 
-    /** One pass over the current delta (committer thread); returns the bytes written. */
+    /** One pass over the current delta (by the holder of the commit lock); returns the bytes written. */
     static long run(Volume v, Allocation alloc, int maxRun) throws IOException {
         int bs = v.blockSize;
         List<Object[]> work = new ArrayList<>();

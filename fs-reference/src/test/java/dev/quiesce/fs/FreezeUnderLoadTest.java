@@ -91,7 +91,15 @@ class FreezeUnderLoadTest {
         try {
             for (int cycle = 0; cycle < CYCLES; cycle++) {
                 long before = ops.get();
+                long deadline = System.nanoTime() + 60_000_000_000L;
                 while (ops.get() < before + 20) {
+                    for (Future<?> f : futures) {
+                        if (f.isDone()) {
+                            f.get();
+                            throw new AssertionError("a writer stopped before the cycles ended");
+                        }
+                    }
+                    assertTrue(System.nanoTime() < deadline, "cycle " + cycle + ": writers made no progress in 60 s");
                     Thread.sleep(1);
                 }
                 try (FreezeHandle h = fs.freeze(FreezeRequest.of("load-" + cycle))) {

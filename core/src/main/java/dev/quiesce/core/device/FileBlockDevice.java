@@ -5,6 +5,8 @@ import dev.quiesce.spi.ReadOnlyDeviceException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,10 +18,21 @@ import java.util.Set;
  * A block device kept in a file or a device node, through a {@link FileChannel}.
  * {@link #flush()} is {@link FileChannel#force(boolean) force(false)}: the data and the
  * file size are durable when it returns (SPEC.md D3).
+ *
+ * <p>Safe for concurrent use (D6), including by threads that get interrupted: the JDK
+ * answers an interrupt during a channel operation by closing the channel for every
+ * thread, which would leave a filesystem on the device unable to commit. Here an
+ * operation that finds the channel closed that way reopens the file and runs again (the
+ * operations are positional, so running one twice writes the same bytes), and the
+ * interrupted thread gets its interrupt status back afterwards. Only {@link #close()}
+ * closes the device for good.
  */
 public final class FileBlockDevice implements BlockDevice {
     private final Path path;
-    private final FileChannel channel;
+    /** How often one operation may find the channel closed by interrupts before giving up. */
+    private static final int MAX_REOPENS = 100;
+    private volatile FileChannel channel;
+    private volatile boolean closed;
     private final int blockSize;
     private final long blockCount;
     private final boolean readOnly;
@@ -107,7 +120,8 @@ public final class FileBlockDevice implements BlockDevice {
         BlockDevice.checkTransfer(this, block, dst);
         long position = block * blockSize;
         while (dst.hasRemaining()) {
-            int n = channel.read(dst, position);
+            long at = position;
+            int n = io(ch -> ch.read(dst, at));
             if (n < 0) {
                 throw new EOFException(path + ": unexpected end of file at byte " + position);
             }
@@ -123,20 +137,67 @@ public final class FileBlockDevice implements BlockDevice {
         }
         long position = block * blockSize;
         while (src.hasRemaining()) {
-            position += channel.write(src, position);
+            long at = position;
+            position += io(ch -> ch.write(src, at));
         }
     }
 
     @Override
     public void flush() throws IOException {
         if (!readOnly) {
-            channel.force(false);
+            io(ch -> {
+                ch.force(false);
+                return 0;
+            });
         }
     }
 
     @Override
     public void close() throws IOException {
+        synchronized (this) {
+            closed = true;
+        }
         channel.close();
+    }
+
+    private interface ChannelOp {
+        int run(FileChannel channel) throws IOException;
+    }
+
+    /** Runs {@code op}, reopening the file if an interrupt (this thread's or another's) closed the channel. */
+    private int io(ChannelOp op) throws IOException {
+        boolean interrupted = false;
+        try {
+            for (int attempt = 0; ; attempt++) {
+                FileChannel ch = channel;
+                try {
+                    return op.run(ch);
+                } catch (ClosedChannelException e) {
+                    if (e instanceof ClosedByInterruptException) {
+                        // Cleared for the retry, given back below.
+                        interrupted |= Thread.interrupted();
+                    }
+                    if (closed || attempt == MAX_REOPENS) {
+                        throw e;
+                    }
+                    reopen(ch, e);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private synchronized void reopen(FileChannel failed, ClosedChannelException cause) throws IOException {
+        if (closed) {
+            throw cause;
+        }
+        if (channel == failed) {
+            channel = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
+                    : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
     }
 
     @Override
