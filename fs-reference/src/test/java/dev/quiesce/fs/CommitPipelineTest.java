@@ -190,4 +190,59 @@ class CommitPipelineTest {
         }
         assertEquals(0, device.events().size(), "a read-only mount wrote: " + device.events());
     }
+
+    /**
+     * An fsync with no commit running commits on its own thread (no hand-off to the
+     * committer); an interrupted thread's fsync is left to the committer (it reports the
+     * interrupt, and the filesystem goes on); and a commit made on another thread is not
+     * mistaken by the committer for its interval: nothing written after that fsync is
+     * committed until asked.
+     */
+    @Test
+    void anFsyncCommitsOnItsOwnThreadAndWakesNoIntervalCommit() throws Exception {
+        MemoryBlockDevice memory = new MemoryBlockDevice("own", 4096, 4096);
+        Dusk.format(memory);
+        List<String> superblockWriters = java.util.Collections.synchronizedList(new ArrayList<>());
+        dev.quiesce.spi.BlockDevice device = new ForwardingDevice(memory) {
+            @Override
+            public void write(long block, ByteBuffer src) throws java.io.IOException {
+                if (block < 2) {
+                    superblockWriters.add(Thread.currentThread().getName());
+                }
+                super.write(block, src);
+            }
+        };
+        try (Dusk fs = Dusk.mount(device, DuskOptions.defaults().withCommitInterval(Duration.ofHours(1)))) {
+            for (int round = 0; round < 200; round++) {
+                superblockWriters.clear();
+                try (DuskFile f = fs.create("/f" + round)) {
+                    f.write(0, ByteBuffer.wrap(new byte[] {(byte) round}));
+                    f.fsync();
+                    assertEquals(List.of(Thread.currentThread().getName()), superblockWriters, "round " + round);
+                    // Changed right after the fsync returned: only a request may commit this.
+                    f.write(1, ByteBuffer.wrap(new byte[] {1}));
+                }
+            }
+            Thread.sleep(50);
+            assertEquals(List.of(Thread.currentThread().getName()), superblockWriters,
+                    "a commit nobody asked for followed the last fsync");
+            superblockWriters.clear();
+            try (DuskFile f = fs.open("/f0")) {
+                f.write(2, ByteBuffer.wrap(new byte[] {2}));
+                Thread.currentThread().interrupt();
+                try {
+                    f.fsync();
+                } catch (java.io.InterruptedIOException reported) {
+                    // Either way is right: the commit was asked for and the interrupt is kept.
+                }
+                assertTrue(Thread.interrupted(), "the interrupt was lost");
+                assertTrue(!superblockWriters.contains(Thread.currentThread().getName()),
+                        "an interrupted thread did the commit's I/O: " + superblockWriters);
+                f.fsync();
+            }
+        }
+        try (Dusk again = Dusk.mount(memory, DuskOptions.defaults().withReadOnly(true))) {
+            assertArrayEquals(new byte[] {0, 1, 2}, again.readFile("/f0"));
+        }
+    }
 }

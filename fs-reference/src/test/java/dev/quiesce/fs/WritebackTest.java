@@ -178,22 +178,4 @@ class WritebackTest {
         }
         assertTrue(Dusk.fsck(memory).isClean(), Dusk.fsck(memory).toString());
     }
-
-    /** Passes everything to a device; tests override what they break. */
-    private static class ForwardingDevice implements dev.quiesce.spi.BlockDevice {
-        private final dev.quiesce.spi.BlockDevice d;
-
-        ForwardingDevice(dev.quiesce.spi.BlockDevice d) {
-            this.d = d;
-        }
-
-        @Override public int blockSize() { return d.blockSize(); }
-        @Override public long blockCount() { return d.blockCount(); }
-        @Override public boolean isReadOnly() { return d.isReadOnly(); }
-        @Override public String name() { return d.name(); }
-        @Override public void read(long block, ByteBuffer dst) throws IOException { d.read(block, dst); }
-        @Override public void write(long block, ByteBuffer src) throws IOException { d.write(block, src); }
-        @Override public void flush() throws IOException { d.flush(); }
-        @Override public void close() throws IOException { d.close(); }
-    }
 }
