@@ -21,6 +21,9 @@ public final class RatioTable {
         }
 
         boolean meets() {
+            if (Double.isNaN(target)) {
+                return true;
+            }
             return better == Better.HIGHER ? ratio() >= target : ratio() <= target;
         }
     }
@@ -41,6 +44,12 @@ public final class RatioTable {
         return this;
     }
 
+    /** Adds a measure printed for context, with no target (it never fails {@link #allMet}). */
+    public RatioTable addInfo(String measure, double subject, double baseline, String unit) {
+        rows.add(new Row(measure, subject, baseline, unit, Better.HIGHER, Double.NaN));
+        return this;
+    }
+
     /** Whether every row meets its target. */
     public boolean allMet() {
         return rows.stream().allMatch(Row::meets);
@@ -53,6 +62,11 @@ public final class RatioTable {
         out.println("| measure | subject | baseline | unit | ratio | target | met |");
         out.println("|---|---:|---:|---|---:|---|---|");
         for (Row r : rows) {
+            if (Double.isNaN(r.target)) {
+                out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %s | %.2fx | (context) | - |%n",
+                        r.measure, r.subject, r.baseline, r.unit, r.ratio());
+                continue;
+            }
             out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %s | %.2fx | %s %.2fx | %s |%n",
                     r.measure, r.subject, r.baseline, r.unit, r.ratio(),
                     r.better == Better.HIGHER ? ">=" : "<=", r.target, r.meets() ? "yes" : "NO");

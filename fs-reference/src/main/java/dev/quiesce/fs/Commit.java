@@ -394,7 +394,15 @@ final class Commit implements Runnable {
     /** Writeback ahead of the commit ({@link Writeback}); the holder of the commit lock. */
     void writeBack() throws IOException {
         unflushedBytes += Writeback.run(v, alloc, MAX_RUN);
+        writeOut();
         flushIfBehind();
+    }
+
+    /** Puts writes still joined in {@link AdjacentWrites} on the device: work that ends without a flush. */
+    private void writeOut() throws IOException {
+        if (v.device instanceof AdjacentWrites joined) {
+            joined.writeOut();
+        }
     }
 
     /**
@@ -595,6 +603,7 @@ final class Commit implements Runnable {
         }
         deltasSinceRollup++;
         lazyPending = true;
+        writeOut();
         flushIfBehind();
     }
 

@@ -139,7 +139,7 @@ public final class Dusk implements Freezable, AutoCloseable {
     public static Dusk mount(BlockDevice device, DuskOptions options) throws IOException {
         boolean readOnly = options.readOnly() || device.isReadOnly();
         BlockDevice grouped = GroupedBlockDevice.forVolume(device);
-        BlockDevice dev = readOnly ? grouped.readOnlyView() : grouped;
+        BlockDevice dev = readOnly ? grouped.readOnlyView() : new AdjacentWrites(grouped);
         Format.Chosen chosen = Format.readSuperblock(dev);
         Superblock sb = chosen.superblock();
         NodeStore store = new NodeStore(dev, sb.volumeId(), sb.blockCount(), options.nodeCacheLimit());

@@ -81,6 +81,11 @@ class FreezeUnderLoadTest {
                                 f.fsync();
                             }
                             mine.put("/w" + id + "/tmp" + (n - 1), data);
+                            // Keep the newest 16: the volume must not fill however fast the writers go.
+                            String old = "/w" + id + "/tmp" + (n - 17);
+                            if (mine.remove(old) != null) {
+                                fs.unlink(old);
+                            }
                         }
                     }
                     ops.incrementAndGet();
