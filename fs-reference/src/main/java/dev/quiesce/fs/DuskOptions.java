@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param rollupEvery     roll up after this many deltas
  * @param maxLogBlocks    roll up when the log since the last rollup reaches this many blocks
  * @param dirtyLimitBytes start a commit when the current delta holds this much dirty data;
- *                        writers wait when twice this much is waiting
+ *                        writers wait when twice this much is waiting; data written ahead
+ *                        of its commit is flushed in the background every eighth of this
  * @param nodeCacheLimit  tree nodes kept in the cache
  * @param writebackBytes  start writing dirty data ahead of the commit (choosing its blocks
  *                        early) once the current delta holds this much not yet written
