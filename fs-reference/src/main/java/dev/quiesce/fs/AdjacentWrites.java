@@ -3,6 +3,7 @@ package dev.quiesce.fs;
 import dev.quiesce.spi.BlockDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The volume's device with small writes to adjacent blocks joined into one device write.
@@ -15,25 +16,36 @@ import java.nio.ByteBuffer;
  * (a writeback's slabs) go straight through, after the run.
  *
  * <p>So every rule of the device still holds as seen from above: a flush makes durable
- * every write completed before it (D3), a read returns the last write of each block (D4),
- * and it is safe for concurrent use (D6: one lock; only the committing thread writes, the
- * front end only reads). The crash model is unchanged: the device receives the same
+ * every write completed before it (D3), a read returns the last write of each block (D4:
+ * blocks still pending, or on their way to the device, are copied from memory over what
+ * the device returns), and it is safe for concurrent use (D6). No reader ever waits for
+ * device I/O here: the lock guarding the runs is held only to copy bytes, and the
+ * device writes are ordered by a lock of their own - a write stuck in the device must
+ * not stop the front end from reading (the kit's F5/F6 stall a commit's write and expect
+ * other changes to go on). The crash model is unchanged: the device receives the same
  * writes in the same order relative to every flush, some of them merged.
  */
 final class AdjacentWrites implements BlockDevice {
-    /** Writes up to this size are joined; a larger one passes straight through. */
+    /** Writes up to half this size are joined; a larger one passes straight through. */
     private static final int MAX_RUN_BYTES = 64 << 10;
 
     private final BlockDevice device;
     private final int blockSize;
-    private final ByteBuffer run;
-    private long runStart = -1;
+    /** Orders every write that reaches the device; held during device I/O. */
+    private final ReentrantLock deviceWrites = new ReentrantLock();
+    // Guarded by this: the run being joined, and the run on its way to the device.
+    private ByteBuffer pending;
+    private long pendingStart = -1;
+    private ByteBuffer inflight;
+    private long inflightStart = -1;
     private IOException failed;
 
     AdjacentWrites(BlockDevice device) {
         this.device = device;
         this.blockSize = device.blockSize();
-        this.run = ByteBuffer.allocateDirect(Math.max(MAX_RUN_BYTES, blockSize));
+        int bytes = Math.max(MAX_RUN_BYTES, blockSize);
+        this.pending = ByteBuffer.allocateDirect(bytes);
+        this.inflight = ByteBuffer.allocateDirect(bytes);
     }
 
     @Override public int blockSize() { return blockSize; }
@@ -43,74 +55,122 @@ final class AdjacentWrites implements BlockDevice {
 
     @Override
     public void read(long block, ByteBuffer dst) throws IOException {
+        int at = dst.position();
+        int blocks = dst.remaining() / blockSize;
+        byte[] overlay = null;
+        boolean[] covered = null;
         synchronized (this) {
-            if (runStart >= 0) {
-                long end = runStart + run.position() / blockSize;
-                long blocks = dst.remaining() / blockSize;
-                if (block < end && block + blocks > runStart) {
-                    drain();
+            // The run in flight first: the pending one is newer.
+            for (int k = 0; k < 2; k++) {
+                ByteBuffer run = k == 0 ? inflight : pending;
+                long start = k == 0 ? inflightStart : pendingStart;
+                if (start < 0) {
+                    continue;
+                }
+                long end = start + run.position() / blockSize;
+                for (long b = Math.max(block, start); b < Math.min(block + blocks, end); b++) {
+                    if (overlay == null) {
+                        overlay = new byte[blocks * blockSize];
+                        covered = new boolean[blocks];
+                    }
+                    int i = (int) (b - block);
+                    run.get((int) (b - start) * blockSize, overlay, i * blockSize, blockSize);
+                    covered[i] = true;
                 }
             }
         }
-        // Outside the lock: readers must not queue behind each other or a flush.
         device.read(block, dst);
+        if (overlay != null) {
+            for (int i = 0; i < blocks; i++) {
+                if (covered[i]) {
+                    dst.put(at + i * blockSize, overlay, i * blockSize, blockSize);
+                }
+            }
+        }
     }
 
     @Override
     public void write(long block, ByteBuffer src) throws IOException {
         BlockDevice.checkTransfer(this, block, src);
-        synchronized (this) {
-            checkFailed();
-            int bytes = src.remaining();
-            boolean continues = runStart >= 0 && block == runStart + run.position() / blockSize
-                    && bytes <= run.remaining();
-            if (continues || bytes <= run.capacity() / 2) {
-                if (!continues) {
-                    drain();
-                    runStart = block;
+        int bytes = src.remaining();
+        boolean small = bytes <= pending.capacity() / 2;
+        while (true) {
+            synchronized (this) {
+                checkFailed();
+                boolean continues = pendingStart >= 0 && block == pendingStart + pending.position() / blockSize
+                        && bytes <= pending.remaining();
+                if (continues || pendingStart < 0 && small) {
+                    if (pendingStart < 0) {
+                        pendingStart = block;
+                    }
+                    pending.put(src);
+                    return;
                 }
-                run.put(src);
-                return;
+                if (pendingStart < 0) {
+                    break;
+                }
             }
-            drain();
+            writeOut();
         }
-        // Large data goes to blocks nobody reads before its commit: no need to hold the lock.
-        device.write(block, src);
+        // Large data goes to blocks nobody reads before its commit, in order with the runs.
+        deviceWrites.lock();
+        try {
+            writePending();
+            device.write(block, src);
+        } finally {
+            deviceWrites.unlock();
+        }
     }
 
     @Override
     public void flush() throws IOException {
-        synchronized (this) {
-            drain();
-        }
+        writeOut();
         device.flush();
     }
 
-    /** Sends the pending run to the device now (the end of a commit that does not flush). */
-    synchronized void writeOut() throws IOException {
-        drain();
+    /** Sends the pending run to the device now (also the end of a commit that does not flush). */
+    void writeOut() throws IOException {
+        deviceWrites.lock();
+        try {
+            writePending();
+        } finally {
+            deviceWrites.unlock();
+        }
     }
 
     @Override
-    public synchronized void close() throws IOException {
-        drain();
+    public void close() throws IOException {
+        writeOut();
     }
 
-    /** Sends the pending run to the device; a failure is kept and fails every later write and flush. */
-    private void drain() throws IOException {
-        checkFailed();
-        if (runStart < 0) {
-            return;
+    /** Moves the pending run in flight and writes it; the caller holds {@link #deviceWrites}. */
+    private void writePending() throws IOException {
+        ByteBuffer run;
+        long start;
+        synchronized (this) {
+            checkFailed();
+            if (pendingStart < 0) {
+                return;
+            }
+            run = pending;
+            start = pendingStart;
+            pending = inflight;
+            pendingStart = -1;
+            inflight = run;
+            inflightStart = start;
         }
-        run.flip();
         try {
-            device.write(runStart, run);
+            device.write(start, run.duplicate().flip());
         } catch (IOException | RuntimeException e) {
-            failed = e instanceof IOException io ? io : new IOException(e);
+            synchronized (this) {
+                failed = e instanceof IOException io ? io : new IOException(e);
+            }
             throw e;
         } finally {
-            run.clear();
-            runStart = -1;
+            synchronized (this) {
+                inflight.clear();
+                inflightStart = -1;
+            }
         }
     }
 

@@ -89,4 +89,42 @@ class AdjacentWritesTest {
         assertEquals(broken, again.getCause());
         assertThrows(IOException.class, () -> dev.write(9, ByteBuffer.allocate(BS)));
     }
+
+    /** A write stuck in the device holds up no reader, and readers see the stuck run's data (F5/F6 need this). */
+    @Test
+    void aStuckDeviceWriteDoesNotHoldUpReaders() throws Exception {
+        MemoryBlockDevice under = new MemoryBlockDevice("under", BS, 64);
+        dev.quiesce.tck.StallingBlockDevice stalling = new dev.quiesce.tck.StallingBlockDevice(under);
+        AdjacentWrites dev = new AdjacentWrites(stalling);
+        byte[] data = new byte[BS];
+        java.util.Arrays.fill(data, (byte) 5);
+        dev.write(5, ByteBuffer.wrap(data));
+        dev.quiesce.tck.MutationStall stall = stalling.stallNextWrite();
+        java.util.concurrent.CompletableFuture<Void> flushing = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                dev.flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try (stall) {
+            assertTrue(stall.awaitStalled(java.time.Duration.ofSeconds(10)), "the flush never reached the device");
+            java.util.concurrent.CompletableFuture<byte[]> reading = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    ByteBuffer b = ByteBuffer.allocate(2 * BS);
+                    dev.read(5, b);
+                    return b.array();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            byte[] got = reading.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertArrayEquals(data, java.util.Arrays.copyOf(got, BS), "the run on its way to the device");
+            assertArrayEquals(new byte[BS], java.util.Arrays.copyOfRange(got, BS, 2 * BS), "a block never written");
+        }
+        flushing.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        ByteBuffer back = ByteBuffer.allocate(BS);
+        under.read(5, back);
+        assertArrayEquals(data, back.array());
+    }
 }
