@@ -15,11 +15,14 @@
  *   <li>{@code DiskFormat} - every on-disk field and check (FORMAT.md says the same);</li>
  *   <li>{@code Format} - making a volume, choosing the superblock copy at mount;</li>
  *   <li>{@code DeltaGate}, {@code Delta} - the change brackets and a delta's change set;</li>
- *   <li>{@code Namespace}, {@code FileData} - the front end: names, inodes, pages;</li>
+ *   <li>{@code Namespace}, {@code FileData}, {@code PageMap} - the front end: names, inodes, pages;</li>
  *   <li>{@code BufferFork} - forking pages a commit may be writing;</li>
- *   <li>{@code Writeback} - writing dirty data ahead of its commit;</li>
+ *   <li>{@code Writeback}, {@code BackgroundFlush} - writing dirty data ahead of its commit, and
+ *       flushing it while writing goes on;</li>
+ *   <li>{@code AdjacentWrites} - small writes to adjacent blocks joined into one device write;</li>
  *   <li>{@code SpaceAccounting} - worst-case reservations, the floor for freeing ops;</li>
- *   <li>{@code Commit} - the committer thread, delayed allocation, commit order;</li>
+ *   <li>{@code Commit} - the committer thread (or an fsync's own thread), delayed allocation,
+ *       commit order;</li>
  *   <li>{@code BTree}, {@code Node}, {@code NodeStore}, {@code Extents} - redirect-on-write trees;</li>
  *   <li>{@code Index} - the index between rollups: logged as records, pinned in memory;</li>
  *   <li>{@code Allocation} - the bitmap file in cache, delayed frees;</li>
