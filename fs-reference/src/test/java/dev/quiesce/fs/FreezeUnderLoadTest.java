@@ -104,7 +104,10 @@ class FreezeUnderLoadTest {
                             throw new AssertionError("a writer stopped before the cycles ended");
                         }
                     }
-                    assertTrue(System.nanoTime() < deadline, "cycle " + cycle + ": writers made no progress in 60 s");
+                    if (System.nanoTime() - deadline > 0) {
+                        // A hang guard, not a speed check: 60 s without 20 operations is a stuck writer.
+                        throw new AssertionError("cycle " + cycle + ": the writers are stuck");
+                    }
                     Thread.sleep(1);
                 }
                 try (FreezeHandle h = fs.freeze(FreezeRequest.of("load-" + cycle))) {
