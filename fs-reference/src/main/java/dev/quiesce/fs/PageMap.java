@@ -146,20 +146,27 @@ final class PageMap {
 
     void forEachRun(int maxRun, RunVisitor visitor) throws IOException {
         Page[] run = new Page[Math.min(maxRun, size)];
-        long[] start = {-1};
-        int[] n = {0};
-        forEach((index, page) -> {
-            if (n[0] > 0 && (index != start[0] + n[0] || n[0] == run.length)) {
-                visitor.visit(start[0], run, n[0]);
-                n[0] = 0;
+        long start = -1;
+        int n = 0;
+        for (Map.Entry<Long, Page[]> e : chunks.entrySet()) {
+            long base = e.getKey() << SHIFT;
+            Page[] c = e.getValue();
+            for (int s = 0; s < CHUNK; s++) {
+                if (c[s] == null) {
+                    continue;
+                }
+                if (n > 0 && (base + s != start + n || n == run.length)) {
+                    visitor.visit(start, run, n);
+                    n = 0;
+                }
+                if (n == 0) {
+                    start = base + s;
+                }
+                run[n++] = c[s];
             }
-            if (n[0] == 0) {
-                start[0] = index;
-            }
-            run[n[0]++] = page;
-        });
-        if (n[0] > 0) {
-            visitor.visit(start[0], run, n[0]);
+        }
+        if (n > 0) {
+            visitor.visit(start, run, n);
         }
     }
 
